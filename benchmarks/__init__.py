@@ -1,0 +1,1 @@
+"""Benchmarks comparing absorb's engine with peer simulation tools."""

@@ -1,0 +1,5 @@
+"""`python -m sim` runs the same entry point as the `absorb` command."""
+
+from sim.cli import main
+
+main()

@@ -1,0 +1,336 @@
+"""The service engine: time, queues, service and routing, at the level of single events.
+
+Deliberately small and free of organisational behaviour. Each stage has a FIFO queue and a
+pool of people (servers). A person serves one artifact at a time, only inside their shift
+(the hours of attention they give that day); work left at the end of a shift carries over to
+the next. Time is measured in working hours on one continuous clock; the model opens a shift
+for every person each day and advances the clock to the end of the day.
+
+Behaviour enters through three hooks the model supplies:
+- `service_hours(stage, artifact, person)`: the work an artifact needs from this person;
+- `on_complete(stage, artifact, person, time)`: where it goes next (a stage index, or -1 to
+  leave the network);
+- `on_done(artifact, stage, time)`: it reached a sink stage (the market) or left.
+
+With exponential service, Poisson arrivals and shifts covering the whole clock, this is an
+exact open queueing network, which is how `sim.validation` checks it against theory.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable
+from itertools import count
+
+_ARRIVE = 0
+_COMPLETE = 1
+_PAUSE = 2
+_SOURCE = 3
+
+
+class Artifact:
+    """A unit of work passed along the workflow graph.
+
+    Attributes:
+        id: creation number, unique within a run.
+        kind: index of its kind (outreach sequence, proposal, ...).
+        origin: 0 human-made, 1 AI-drafted.
+        relevance: true relevance to its reader (0..1).
+        defect: carries a hidden defect (a wrong assumption) not yet found.
+        author: stage that made it, where rework goes.
+        created: clock hour it was created.
+        entered: clock hour it entered its current stage.
+        started: clock hour service at the current stage began.
+        reworks: times it was sent back.
+        escaped: a defect slipped past at least one review.
+        visits: (stage, entered, started, left) per stage visit, when recording.
+        work: hours of service it needs at its current stage.
+        attention: vigilance of the person reviewing it now (1 = careful).
+        rework_due: sent back with a detected defect, awaiting its author's fix.
+    """
+
+    __slots__ = (
+        "id",
+        "kind",
+        "origin",
+        "relevance",
+        "defect",
+        "author",
+        "created",
+        "entered",
+        "started",
+        "reworks",
+        "escaped",
+        "visits",
+        "work",
+        "attention",
+        "rework_due",
+    )
+
+    def __init__(self, id: int, kind: int, origin: int, relevance: float, defect: bool,
+                 author: int, created: float):
+        self.id = id
+        self.kind = kind
+        self.origin = origin
+        self.relevance = relevance
+        self.defect = defect
+        self.author = author
+        self.created = created
+        self.entered = created
+        self.started = created
+        self.reworks = 0
+        self.escaped = False
+        self.visits: list[tuple[int, float, float, float]] | None = None
+        self.work = 0.0
+        self.attention = 1.0
+        self.rework_due = False
+
+
+class Engine:
+    """Event-level service of artifacts by people grouped in stages.
+
+    Args:
+        person_stage: the stage index of each person.
+        n_stages: number of stages.
+        sinks: stage indices where artifacts end (no service; `on_done` is called).
+        service_hours: hook giving an artifact's work at a stage for a person.
+        on_complete: hook returning the next stage index, or -1 to leave the network.
+        on_done: hook called when an artifact reaches a sink or leaves.
+        record_visits: keep (stage, entered, started, left) on each artifact.
+    """
+
+    def __init__(
+        self,
+        person_stage: list[int],
+        n_stages: int,
+        sinks: set[int],
+        service_hours: Callable[[int, Artifact, int], float],
+        on_complete: Callable[[int, Artifact, int, float], int],
+        on_done: Callable[[Artifact, int, float], None],
+        record_visits: bool = False,
+    ):
+        n_people = len(person_stage)
+        self.now = 0.0
+        self.person_stage = list(person_stage)
+        self.is_sink = [s in sinks for s in range(n_stages)]
+        self.service_hours = service_hours
+        self.on_complete = on_complete
+        self.on_done = on_done
+        self.record_visits = record_visits
+        self._events: list[tuple[float, int, int, int, Artifact | None]] = []
+        self._sequence = count()
+        self._sources: list[tuple[int, float, Callable[[float], Artifact], Callable[[], float]]] = []
+        # people
+        self.holding: list[Artifact | None] = [None] * n_people
+        self.remaining = [0.0] * n_people
+        self.segment_start = [0.0] * n_people
+        self.shift_end = [0.0] * n_people
+        self.busy_hours = [0.0] * n_people
+        # stages
+        self.queues: list[deque[Artifact]] = [deque() for _ in range(n_stages)]
+        self.idle: list[deque[int]] = [deque() for _ in range(n_stages)]
+        self.members: list[list[int]] = [[] for _ in range(n_stages)]
+        for person, stage in enumerate(person_stage):
+            self.members[stage].append(person)
+        self.queued_entered_sum = [0.0] * n_stages
+        self.in_stage = [0] * n_stages
+        self.area = [0.0] * n_stages
+        self.last_change = [0.0] * n_stages
+        self.arrivals = [0] * n_stages
+        self.departures = [0] * n_stages
+        self.sojourn_sum = [0.0] * n_stages
+        self.wait_sum = [0.0] * n_stages
+        self.statistics_since = 0.0
+        # conservation
+        self.created = 0
+        self.done = 0
+        self.dropped = 0
+
+    # ------------------------------------------------------------------ scheduling
+    def add_poisson_source(self, stage: int, rate_per_hour: float,
+                           make: Callable[[float], Artifact], exponential: Callable[[], float]) -> None:
+        """Feed `stage` with Poisson arrivals of artifacts made by `make(time)`.
+
+        Args:
+            stage: the stage receiving the arrivals.
+            rate_per_hour: arrival rate.
+            make: builds the arriving artifact at a given time.
+            exponential: draws a standard exponential variate.
+        """
+        if rate_per_hour <= 0:
+            return
+        index = len(self._sources)
+        self._sources.append((stage, 1.0 / rate_per_hour, make, exponential))
+        gap = exponential() / rate_per_hour
+        heapq.heappush(self._events, (self.now + gap, next(self._sequence), _SOURCE, index, None))
+
+    def schedule_arrival(self, time: float, stage: int, artifact: Artifact) -> None:
+        """Let a newly created artifact enter `stage` at `time`."""
+        self.created += 1
+        heapq.heappush(self._events, (time, next(self._sequence), _ARRIVE, stage, artifact))
+
+    def drop(self, artifact: Artifact) -> None:
+        """Count an artifact abandoned outside any queue (e.g. filtered before sending)."""
+        self.dropped += 1
+
+    # ------------------------------------------------------------------ shifts
+    def open_shifts(self, day_start: float, hours: list[float]) -> None:
+        """Start a working day: every person works `hours[person]` from `day_start`.
+
+        Work carried over from yesterday resumes first; idle people then take queued work.
+        """
+        shift_end = self.shift_end
+        busy = self.busy_hours
+        holding = self.holding
+        for person, length in enumerate(hours):
+            shift_end[person] = day_start + length
+            busy[person] = 0.0
+        for stage, people in enumerate(self.members):
+            idle = self.idle[stage] = deque()
+            for person in people:
+                if holding[person] is not None:
+                    self.segment_start[person] = day_start
+                    self._schedule_work(person, day_start)
+                elif shift_end[person] > day_start:
+                    idle.append(person)
+            queue = self.queues[stage]
+            while queue and idle:
+                person = idle.popleft()
+                artifact = queue.popleft()
+                self.queued_entered_sum[stage] -= artifact.entered
+                self._start(stage, person, artifact, day_start)
+
+    def _schedule_work(self, person: int, time: float) -> None:
+        end = time + self.remaining[person]
+        if end <= self.shift_end[person]:
+            heapq.heappush(self._events, (end, next(self._sequence), _COMPLETE, person, None))
+        else:
+            heapq.heappush(
+                self._events, (self.shift_end[person], next(self._sequence), _PAUSE, person, None)
+            )
+
+    # ------------------------------------------------------------------ service
+    def _count(self, stage: int, time: float, change: int) -> None:
+        self.area[stage] += self.in_stage[stage] * (time - self.last_change[stage])
+        self.last_change[stage] = time
+        self.in_stage[stage] += change
+
+    def arrive(self, stage: int, artifact: Artifact, time: float) -> None:
+        """An artifact enters `stage`: it is served at once by an idle person or queues."""
+        if self.is_sink[stage]:
+            self.done += 1
+            self.on_done(artifact, stage, time)
+            return
+        artifact.entered = time
+        self.arrivals[stage] += 1
+        self._count(stage, time, 1)
+        idle = self.idle[stage]
+        shift_end = self.shift_end
+        while idle:
+            person = idle.popleft()
+            if shift_end[person] > time:
+                self._start(stage, person, artifact, time)
+                return
+        self.queues[stage].append(artifact)
+        self.queued_entered_sum[stage] += time
+
+    def _start(self, stage: int, person: int, artifact: Artifact, time: float) -> None:
+        artifact.started = time
+        self.holding[person] = artifact
+        artifact.work = self.service_hours(stage, artifact, person)
+        self.remaining[person] = artifact.work
+        self.segment_start[person] = time
+        self._schedule_work(person, time)
+
+    def _complete(self, person: int, time: float) -> None:
+        artifact = self.holding[person]
+        self.holding[person] = None
+        self.busy_hours[person] += time - self.segment_start[person]
+        stage = self.person_stage[person]
+        self.departures[stage] += 1
+        self.sojourn_sum[stage] += time - artifact.entered
+        self.wait_sum[stage] += artifact.started - artifact.entered
+        if self.record_visits:
+            if artifact.visits is None:
+                artifact.visits = []
+            artifact.visits.append((stage, artifact.entered, artifact.started, time))
+        self._count(stage, time, -1)
+        following = self.on_complete(stage, artifact, person, time)
+        queue = self.queues[stage]
+        if queue and self.shift_end[person] > time:
+            waiting = queue.popleft()
+            self.queued_entered_sum[stage] -= waiting.entered
+            self._start(stage, person, waiting, time)
+        else:
+            self.idle[stage].append(person)
+        if following >= 0:
+            self.arrive(following, artifact, time)
+        else:
+            self.done += 1
+            self.on_done(artifact, -1, time)
+
+    def run_until(self, end: float) -> None:
+        """Process every event up to and including clock hour `end`."""
+        events = self._events
+        pop = heapq.heappop
+        push = heapq.heappush
+        sequence = self._sequence
+        while events and events[0][0] <= end:
+            time, _, code, target, artifact = pop(events)
+            self.now = time
+            if code == _COMPLETE:
+                self._complete(target, time)
+            elif code == _ARRIVE:
+                self.arrive(target, artifact, time)
+            elif code == _PAUSE:
+                self.busy_hours[target] += time - self.segment_start[target]
+                self.remaining[target] -= time - self.segment_start[target]
+            else:
+                stage, mean_gap, make, exponential = self._sources[target]
+                push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target, None))
+                self.created += 1
+                self.arrive(stage, make(time), time)
+        self.now = end
+        for stage in range(len(self.queues)):
+            self._count(stage, end, 0)
+
+    def reset_statistics(self) -> None:
+        """Forget the per-stage time averages so far (the end of a warm-up period).
+
+        Artifacts already in a stage count from now on as if they had entered now, so that L
+        (time-average in stage), λ (arrivals) and W (sojourn) cover the same window.
+        """
+        self.statistics_since = self.now
+        for stage in range(len(self.queues)):
+            self.area[stage] = 0.0
+            self.last_change[stage] = self.now
+            self.arrivals[stage] = self.in_stage[stage]
+            self.departures[stage] = 0
+            self.sojourn_sum[stage] = 0.0
+            self.wait_sum[stage] = 0.0
+        for queue in self.queues:
+            for artifact in queue:
+                artifact.entered = max(artifact.entered, self.now)
+        for artifact in self.holding:
+            if artifact is not None:
+                artifact.entered = max(artifact.entered, self.now)
+                artifact.started = max(artifact.started, self.now)
+        self.queued_entered_sum = [sum(a.entered for a in queue) for queue in self.queues]
+
+    # ------------------------------------------------------------------ state
+    def in_service(self) -> int:
+        """Artifacts held by a person, including work paused until the next shift."""
+        return sum(artifact is not None for artifact in self.holding)
+
+    def queued(self) -> int:
+        """Artifacts waiting in stage queues (or scheduled to arrive)."""
+        pending = sum(1 for event in self._events if event[2] == _ARRIVE)
+        return sum(len(queue) for queue in self.queues) + pending
+
+    def queue_age(self, stage: int) -> float:
+        """Mean hours the artifacts now queued at `stage` have waited."""
+        queue = self.queues[stage]
+        if not queue:
+            return 0.0
+        return self.now - self.queued_entered_sum[stage] / len(queue)

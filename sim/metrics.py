@@ -1,0 +1,211 @@
+"""The two sets of books, kept daily: what the dashboard counts and what the outcomes are.
+
+Dashboard books count activity the way the seed case's dashboards did: artifacts per FTE and
+messages sent, AI outputs tallied like human ones, review time and downstream queues left out.
+Outcome books count what the organisation gets: qualified pipeline, wins, cycle time, escaped
+defects, the hidden hours of validation and rework, queues, and people's state.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.queueing_theory import littles_law_error
+
+if TYPE_CHECKING:
+    from sim.market import DayOfMarket
+    from sim.model import OrgModel
+
+PRODUCER_ROLES = ("sales_rep", "marketer")
+REVIEWER_ROLES = ("brand_reviewer", "legal_reviewer", "deal_desk", "engineer", "manager")
+
+
+class ConservationError(RuntimeError):
+    """Artifacts were created or lost without being accounted for (an engine defect)."""
+
+
+class Books:
+    """Daily tallies written by the model, closed into one timeseries row per day."""
+
+    def __init__(self, model: OrgModel):
+        self.model = model
+        self.rows: list[dict[str, Any]] = []
+        self.visit_log: list[tuple] = []
+        n_kinds = len(model.kind_names)
+        self.drafted = [0] * n_kinds
+        graph = model.graph
+        self.producer_fte = sum(graph.nodes[s]["headcount"] for s in model.stage_names if graph.nodes[s]["role"] in PRODUCER_ROLES)
+        self.reviewer_mask = np.isin(
+            [model.people[i].role for i in range(len(model.people))], REVIEWER_ROLES
+        ) if model.people else np.zeros(0, dtype=bool)
+        self.manager_mask = np.array([p.role == "manager" for p in model.people], dtype=bool)
+        self.rep_mask = np.array([p.role == "sales_rep" for p in model.people], dtype=bool)
+        self.open_day()
+
+    def open_day(self) -> None:
+        """Reset the day's tallies."""
+        self.drafted = [0] * len(self.model.kind_names)
+        self.ai_assisted = 0
+        self.time_saved_hours = 0.0
+        self.messages = 0
+        self.production_hours = 0.0
+        self.review_hours = 0.0
+        self.rework_hours = 0.0
+        self.triage_hours = 0.0
+        self.other_hours = 0.0
+        self.hidden_validation_hours = 0.0
+        self.reworks = 0
+        self.defects_reviewed = [0, 0]
+        self.defects_caught = [0, 0]
+        self.escaped = [0, 0]
+        self.time_to_send: list[float] = []
+
+    def escaped_today(self) -> int:
+        """Defects that reached their reader today."""
+        return self.escaped[0] + self.escaped[1]
+
+    def close_day(self, market: DayOfMarket | None) -> None:
+        """Write today's row: both books, queues per stage, people's state, conservation."""
+        model = self.model
+        engine, staff = model.engine, model.staff
+        hours = model.hours_per_day
+        drafted = sum(self.drafted)
+        row: dict[str, Any] = {"day": model.day, "automation_rate": model.automation_rate_today()}
+        # dashboard books
+        row["artifacts_drafted"] = drafted
+        for kind, count in zip(model.kind_names, self.drafted, strict=True):
+            row[f"drafted_{kind}"] = count
+        row["artifacts_per_fte"] = drafted / self.producer_fte if self.producer_fte else 0.0
+        row["messages_sent"] = self.messages
+        row["ai_assisted_outputs"] = self.ai_assisted
+        row["time_saved_hours"] = self.time_saved_hours
+        if model.cfg.metrics.dashboard_counts == "all":
+            counted = drafted
+        else:  # only artifacts that reached an outcome: replied outreach, used assets, won proposals
+            counted = (market.replied_sequences + market.assets_used + market.wins) if market else 0
+        row["dashboard_counted"] = counted
+        row["dashboard_per_fte"] = counted / self.producer_fte if self.producer_fte else 0.0
+        # outcome books
+        m = market
+        row["qualified_pipeline"] = len(m.qualified) if m else 0
+        row["meetings"] = len(m.meetings) if m else 0
+        row["replies"] = m.replies if m else 0
+        row["prospects_reached"] = m.prospects_reached if m else 0
+        row["response_rate"] = m.replies / m.prospects_reached if m and m.prospects_reached else math.nan
+        row["unsubscribes"] = m.unsubscribes if m else 0.0
+        row["bounces"] = m.bounces if m else 0
+        row["bounce_rate"] = m.bounces / m.messages if m and m.messages else math.nan
+        row["decisions"] = m.decisions if m else 0
+        row["wins"] = m.wins if m else 0
+        row["win_rate"] = m.wins / m.decisions if m and m.decisions else math.nan
+        row["revenue"] = m.revenue if m else 0.0
+        row["assets_published"] = m.assets_published if m else 0
+        row["assets_used"] = m.assets_used if m else 0
+        now = engine.now
+        row["cycle_time_to_pipeline_days"] = (
+            float(np.mean([now - c for c in m.qualified])) / hours if m and m.qualified else math.nan
+        )
+        row["time_to_send_days"] = float(np.mean(self.time_to_send)) if self.time_to_send else math.nan
+        row["escaped_defects"] = self.escaped_today()
+        row["escaped_defects_ai"] = self.escaped[1]
+        row["defects_reviewed_human"], row["defects_reviewed_ai"] = self.defects_reviewed
+        row["defects_caught_human"], row["defects_caught_ai"] = self.defects_caught
+        row["reworks"] = self.reworks
+        row["production_hours"] = self.production_hours
+        row["review_hours"] = self.review_hours
+        row["rework_hours"] = self.rework_hours
+        row["triage_hours"] = self.triage_hours
+        row["hidden_validation_hours"] = self.hidden_validation_hours
+        row["total_human_hours"] = self.production_hours + self.review_hours + self.rework_hours + self.other_hours
+        row["coaching_hours"] = float(staff.connective_hours[self.manager_mask].sum())
+        row["customer_hours"] = float(staff.connective_hours[self.rep_mask].sum())
+        row["exhaustion_mean"] = float(staff.exhaustion.mean()) if len(staff.exhaustion) else 0.0
+        burnout = model.cfg.people.exhaustion.burnout_threshold
+        row["burnout_share"] = float((staff.exhaustion > burnout).mean()) if len(staff.exhaustion) else 0.0
+        reviewers = self.reviewer_mask
+        row["skill_mean"] = float(staff.skill[reviewers].mean()) if reviewers.any() else math.nan
+        row["trust_mean"] = float(np.array(staff.trust)[reviewers].mean()) if reviewers.any() else math.nan
+        row["control_steps"] = len(model.control_steps_added)
+        busy = np.array(engine.busy_hours)
+        for s, name in enumerate(model.stage_names):
+            if model.headcount[s] == 0:
+                continue
+            members = staff.stage == s
+            row[f"queue_{name}"] = len(engine.queues[s])
+            row[f"queue_age_hours_{name}"] = engine.queue_age(s)
+            row[f"wip_{name}"] = engine.in_stage[s]
+            row[f"completed_{name}"] = engine.departures[s]
+            shift = float(staff.shift_hours[members].sum())
+            row[f"utilisation_{name}"] = float(busy[members].sum()) / shift if shift > 0 else math.nan
+        queued, in_service = engine.queued(), engine.in_service()
+        row["created"], row["queued"], row["in_service"] = engine.created, queued, in_service
+        row["done"], row["dropped"] = engine.done, engine.dropped
+        if engine.created != queued + in_service + engine.done + engine.dropped:
+            raise ConservationError(
+                f"day {model.day}: created {engine.created} != queued {queued} + in service {in_service}"
+                f" + done {engine.done} + dropped {engine.dropped}"
+            )
+        self._survey_tallies(busy)
+        self.rows.append(row)
+
+    def _survey_tallies(self, busy: np.ndarray) -> None:
+        """Per-person workload before the roll-out and in the last quarter of the run."""
+        model, staff = self.model, self.model.staff
+        ai_review = np.array(staff.ai_review_hours)
+        work = busy + staff.connective_hours
+        if model.day < model.cfg.ai.rollout_day:
+            staff.busy_before += work
+            staff.ai_review_before += ai_review
+        elif model.day >= model.cfg.days - max(1, model.cfg.days // 4):
+            staff.busy_recent += work
+            staff.ai_review_recent += ai_review
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per day, both books side by side."""
+        return pd.DataFrame(self.rows)
+
+
+def littles_law(model: OrgModel) -> dict[str, dict[str, float]]:
+    """Little's law per stage over the run: L (time-average in stage) against λ·W.
+
+    Returns:
+        Per staffed stage: L, arrival rate per hour, mean sojourn hours, and relative error.
+    """
+    engine = model.engine
+    horizon = engine.now - engine.statistics_since
+    report = {}
+    for s, name in enumerate(model.stage_names):
+        if model.headcount[s] == 0 or engine.departures[s] == 0 or horizon <= 0:
+            continue
+        mean_in_stage = engine.area[s] / horizon
+        arrival_rate = engine.arrivals[s] / horizon
+        sojourn = engine.sojourn_sum[s] / engine.departures[s]
+        report[name] = {
+            "L": mean_in_stage,
+            "arrival_rate_per_hour": arrival_rate,
+            "W_hours": sojourn,
+            "relative_error": littles_law_error(mean_in_stage, arrival_rate, sojourn) if mean_in_stage > 0 else 0.0,
+        }
+    return report
+
+
+def survey(model: OrgModel) -> dict[str, float]:
+    """A survey-style readout of the simulated staff, comparable with the Upwork 2024 figures."""
+    cfg, staff = model.cfg, model.staff
+    if len(staff.stage) == 0:
+        return {}
+    before_days = max(1, min(cfg.ai.rollout_day, cfg.days))
+    recent_days = max(1, cfg.days // 4)
+    workload_before = staff.busy_before / before_days
+    workload_recent = staff.busy_recent / recent_days
+    review_before = staff.ai_review_before / before_days
+    review_recent = staff.ai_review_recent / recent_days
+    return {
+        "workload_rose_share": float((workload_recent > workload_before * 1.05 + 1e-9).mean()),
+        "more_time_reviewing_ai_share": float((review_recent > review_before + 0.05).mean()),
+        "burnt_out_share": float((staff.exhaustion > cfg.people.exhaustion.burnout_threshold).mean()),
+    }

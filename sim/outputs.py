@@ -1,0 +1,80 @@
+"""Writing a run's outputs: resolved config, timeseries.parquet, summary.json, figures.
+
+Everything is written into a staging folder first and moved into place only when complete, so
+a failed run leaves nothing half-written behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.plots import run_figures
+from sim.runner import RunResult
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False, engine="pyarrow")
+
+
+def _json_ready(value):
+    """NaN (an undefined statistic, e.g. a CI from one replication) becomes null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(item) for item in value]
+    return value
+
+
+def _write_json(data: dict, path: Path) -> None:
+    text = json.dumps(_json_ready(data), indent=2, sort_keys=True, allow_nan=False, default=str)
+    path.write_text(text + "\n")
+
+
+def write_run(result: RunResult, directory: Path, figures: bool = True) -> list[Path]:
+    """Write a run into `directory` (its Hydra output folder).
+
+    With several replications, each also gets a `seed=<i>/` folder with its own timeseries
+    and summary; the top level holds all replications and the aggregate summary.
+
+    Returns:
+        The files written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = directory / ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        (staging / "config.yaml").write_text(OmegaConf.to_yaml(result.config, resolve=True))
+        _write_frame(result.timeseries, staging / "timeseries.parquet")
+        _write_json(result.summary, staging / "summary.json")
+        if len(result.replications) > 1:
+            for replication, summary in enumerate(result.replications):
+                folder = staging / f"seed={replication}"
+                folder.mkdir()
+                frame = result.timeseries[result.timeseries.replication == replication]
+                _write_frame(frame.reset_index(drop=True), folder / "timeseries.parquet")
+                _write_json(summary, folder / "summary.json")
+        if figures:
+            run_figures(result.timeseries, int(result.config.ai.rollout_day), staging)
+        if result.visits is not None:
+            _write_frame(result.visits, staging / "artifacts.parquet")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    written = []
+    for item in sorted(staging.iterdir()):
+        target = directory / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        item.replace(target)
+        written.append(target)
+    staging.rmdir()
+    return written

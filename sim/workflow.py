@@ -1,0 +1,148 @@
+"""The workflow graph: stages (teams) as nodes, hand-offs as edges, built from the org config.
+
+The networkx `DiGraph` is the single source of truth for the organisation's structure: the
+model reads routing from it, governance edits it during a run, and the figures draw it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from omegaconf import DictConfig
+
+
+def build_graph(org: DictConfig) -> nx.DiGraph:
+    """Build the workflow graph of an organisation.
+
+    Node attributes are the stage config (role, headcount, attention_hours, effort_hours, ...);
+    edge attributes are `routing` (probability per kind) and `rework`.
+
+    Args:
+        org: the `org` section of a run config (already validated).
+
+    Returns:
+        The directed workflow graph.
+    """
+    graph = nx.DiGraph(name=org.name, hours_per_day=float(org.hours_per_day))
+    for name, stage in org.stages.items():
+        graph.add_node(
+            name,
+            role=stage.role,
+            headcount=int(stage.headcount),
+            attention_hours=float(stage.attention_hours),
+            effort_hours={k: float(v) for k, v in stage.effort_hours.items()},
+            produces_per_day={k: float(v) for k, v in stage.produces_per_day.items()},
+            arrival_rate_per_hour={k: float(v) for k, v in stage.arrival_rate_per_hour.items()},
+            service_distribution=stage.service_distribution,
+            review=bool(stage.review),
+            connective_hours=float(stage.connective_hours),
+        )
+    for handoff in org.handoffs:
+        routing = {k: float(v) for k, v in handoff.routing.items()}
+        if graph.has_edge(handoff.source, handoff.target):
+            graph.edges[handoff.source, handoff.target]["routing"].update(routing)
+            graph.edges[handoff.source, handoff.target]["rework"] |= bool(handoff.rework)
+        else:
+            graph.add_edge(handoff.source, handoff.target, routing=routing, rework=bool(handoff.rework))
+    return graph
+
+
+def insert_control_step(graph: nx.DiGraph, kind: str, source: str, target: str, stage: str) -> bool:
+    """Route `kind` from `source` through the control `stage` before it reaches `target`.
+
+    The probability of `source → target` for `kind` moves to `source → stage`, and `stage`
+    passes all of that kind on to `target`. Defects the step catches go back to the artifact's
+    author along the rework edges the organisation already has.
+
+    Returns:
+        True if the graph changed (the step was not already in place).
+    """
+    if not graph.has_edge(source, target):
+        return False
+    probability = graph.edges[source, target]["routing"].pop(kind, 0.0)
+    if probability <= 0.0:
+        return False
+    if not graph.has_edge(source, stage):
+        graph.add_edge(source, stage, routing={}, rework=False)
+    routing = graph.edges[source, stage]["routing"]
+    routing[kind] = routing.get(kind, 0.0) + probability
+    if not graph.has_edge(stage, target):
+        graph.add_edge(stage, target, routing={}, rework=False)
+    graph.edges[stage, target]["routing"][kind] = 1.0
+    return True
+
+
+@dataclass
+class RoutingTable:
+    """The graph's routing compiled for the event loop: per (stage, kind), cumulative choices.
+
+    Attributes:
+        targets: targets[stage][kind] = stage indices in draw order.
+        cumulative: cumulative[stage][kind] = running sum of their probabilities.
+        rework_to: rework_to[stage] = set of stage indices reachable by a rework edge.
+    """
+
+    targets: list[list[list[int]]]
+    cumulative: list[list[list[float]]]
+    rework_to: list[set[int]]
+
+    def next_stage(self, stage: int, kind: int, uniform: float) -> int:
+        """The stage an artifact moves to for a uniform draw, or -1 if it leaves."""
+        cumulative = self.cumulative[stage][kind]
+        for index, bound in enumerate(cumulative):
+            if uniform < bound:
+                return self.targets[stage][kind][index]
+        return -1
+
+
+def compile_routing(graph: nx.DiGraph, stage_index: dict[str, int], kind_index: dict[str, int]) -> RoutingTable:
+    """Compile the graph's edges into a `RoutingTable` (recompiled after each graph edit)."""
+    n_stages, n_kinds = len(stage_index), len(kind_index)
+    targets: list[list[list[int]]] = [[[] for _ in range(n_kinds)] for _ in range(n_stages)]
+    cumulative: list[list[list[float]]] = [[[] for _ in range(n_kinds)] for _ in range(n_stages)]
+    rework_to: list[set[int]] = [set() for _ in range(n_stages)]
+    for source, target, data in sorted(graph.edges(data=True), key=lambda e: (stage_index[e[0]], stage_index[e[1]])):
+        s, t = stage_index[source], stage_index[target]
+        if data["rework"]:
+            rework_to[s].add(t)
+        for kind, probability in sorted(data["routing"].items(), key=lambda item: kind_index[item[0]]):
+            if probability <= 0:
+                continue
+            k = kind_index[kind]
+            total = (cumulative[s][k][-1] if cumulative[s][k] else 0.0) + probability
+            targets[s][k].append(t)
+            cumulative[s][k].append(total)
+    return RoutingTable(targets=targets, cumulative=cumulative, rework_to=rework_to)
+
+
+def routing_matrix(graph: nx.DiGraph, kind: str, stages: list[str]) -> np.ndarray:
+    """P[i, j]: probability an artifact of `kind` leaving stage i goes to stage j."""
+    index = {name: i for i, name in enumerate(stages)}
+    matrix = np.zeros((len(stages), len(stages)))
+    for source, target, data in graph.edges(data=True):
+        matrix[index[source], index[target]] += data["routing"].get(kind, 0.0)
+    return matrix
+
+
+def offered_load(graph: nx.DiGraph, kind_arrivals: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Hours of work per day that reach each stage, from the traffic equations.
+
+    Args:
+        graph: the workflow graph.
+        kind_arrivals: per kind, artifacts per day entering each stage from outside
+            (production at the author stage).
+
+    Returns:
+        Offered work in hours per day per stage (sum over kinds of visits × effort).
+    """
+    stages = list(graph.nodes)
+    load = dict.fromkeys(stages, 0.0)
+    for kind, entering in kind_arrivals.items():
+        gamma = np.array([entering.get(stage, 0.0) for stage in stages])
+        routing = routing_matrix(graph, kind, stages)
+        rates = np.linalg.solve((np.eye(len(stages)) - routing).T, gamma)
+        for i, stage in enumerate(stages):
+            load[stage] += rates[i] * graph.nodes[stage]["effort_hours"].get(kind, 0.0)
+    return load
