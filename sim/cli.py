@@ -80,6 +80,11 @@ def _job(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     validate(cfg)
     directory = Path(HydraConfig.get().runtime.output_dir)
+    if cfg.task == "validate_queueing":
+        from sim.validation import run_validation
+
+        run_validation(cfg, directory)
+        return
     result = run(cfg)
     write_run(result, directory, figures=bool(cfg.figures))
     headline = result.summary["headline"]

@@ -115,9 +115,15 @@ class ControlStepConfig:
 
 @dataclass
 class OrgConfig:
-    """An organisation: its workflow graph and the kinds of artifact it makes."""
+    """An organisation: its workflow graph and the kinds of artifact it makes.
+
+    Attributes:
+        capacity_follows_load: staff every non-producing stage in proportion to the planned
+            load the automation rate sends it (the saturation control: no stage saturates).
+    """
 
     name: str = MISSING
+    capacity_follows_load: bool = False
     hours_per_day: float = 8.0
     stages: dict[str, StageConfig] = field(default_factory=dict)
     handoffs: list[HandoffConfig] = field(default_factory=list)

@@ -8,6 +8,7 @@ exhaustion update; governance may add control steps; the books close the day.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import mesa
@@ -16,6 +17,7 @@ from mesa.discrete_space import Network
 from omegaconf import DictConfig
 
 from sim import exhaustion, learning, production, review
+from sim.capacity import load_growth
 from sim.engine import Artifact, Engine
 from sim.governance import add_control_steps, control_steps_due
 from sim.market import Market
@@ -43,6 +45,8 @@ class OrgModel(mesa.Model):
         self.hours_per_day = float(cfg.org.hours_per_day)
         self.behaviour = bool(cfg.people.enabled)
         self.graph = build_graph(cfg.org)
+        if cfg.org.capacity_follows_load:
+            self._scale_capacity_with_load(cfg)
         self.stage_names = list(self.graph.nodes)
         self.stage_index = {name: i for i, name in enumerate(self.stage_names)}
         self.kind_names = list(cfg.org.kinds)
@@ -126,6 +130,13 @@ class OrgModel(mesa.Model):
                     if nodes[name]["role"] == "sales_rep" and kind in nodes[name]["effort_hours"]:
                         self.demand_author[k] = self.stage_index[name]
                         break
+
+    def _scale_capacity_with_load(self, cfg: DictConfig) -> None:
+        """The saturation control: hire downstream in step with the planned load."""
+        growth = load_growth(cfg, float(cfg.ai.automation_rate))
+        for stage, node in self.graph.nodes(data=True):
+            if node["role"] != "market" and not node["produces_per_day"] and node["headcount"] > 0:
+                node["headcount"] = math.ceil(node["headcount"] * max(growth[stage], 1.0))
 
     def _build_people(self, cfg: DictConfig) -> None:
         """One Person agent per head, placed on its stage's cell of the workflow network."""
