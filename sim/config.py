@@ -139,9 +139,12 @@ class AiKindConfig:
         effort_ratio: producer hours for an AI draft relative to a human one (prompt + edit).
         defect_probability: chance an AI draft carries a hidden defect.
         relevance_mean: mean true relevance of an AI draft.
+        review_effort_ratio: reviewer hours for an AI draft relative to a human one
+            (checking fluent text whose assumptions may be wrong takes longer).
     """
 
     effort_ratio: float = 0.5
+    review_effort_ratio: float = 1.0
     defect_probability: float = 0.05
     relevance_mean: float = 0.6
 
@@ -283,10 +286,10 @@ class ExhaustionConfig:
         max_overtime_hours: extra hours a person works per day when behind.
     """
 
-    initial: float = 0.2
-    overload_gain: float = 0.05
-    isolation_gain: float = 0.03
-    recovery_per_day: float = 0.05
+    initial: float = 0.1
+    overload_gain: float = 0.15
+    isolation_gain: float = 0.05
+    recovery_per_day: float = 0.03
     capacity_loss: float = 0.3
     defect_gain: float = 0.5
     burnout_threshold: float = 0.6
@@ -457,6 +460,7 @@ def validate(cfg: DictConfig) -> None:
         if kind not in kinds:
             _fail(f"ai.kinds.{kind}", dict(spec), f"a kind in org.kinds ({', '.join(sorted(kinds))})")
         _check_range(f"ai.kinds.{kind}.effort_ratio", spec.effort_ratio, 0.0, None)
+        _check_range(f"ai.kinds.{kind}.review_effort_ratio", spec.review_effort_ratio, 0.0, None)
         _check_range(f"ai.kinds.{kind}.defect_probability", spec.defect_probability, 0.0, 1.0)
         _check_range(f"ai.kinds.{kind}.relevance_mean", spec.relevance_mean, 0.0, 1.0)
     market = cfg.market

@@ -170,6 +170,11 @@ class Engine:
         self.created += 1
         heapq.heappush(self._events, (time, next(self._sequence), _ARRIVE, stage, artifact))
 
+    def admit(self, stage: int, artifact: Artifact, time: float) -> None:
+        """Let a newly created artifact enter `stage` now (the clock must be at `time`)."""
+        self.created += 1
+        self.arrive(stage, artifact, time)
+
     def drop(self, artifact: Artifact) -> None:
         """Count an artifact abandoned outside any queue (e.g. filtered before sending)."""
         self.dropped += 1
@@ -224,13 +229,23 @@ class Engine:
             return
         artifact.entered = time
         self.arrivals[stage] += 1
-        self._count(stage, time, 1)
+        self.area[stage] += self.in_stage[stage] * (time - self.last_change[stage])
+        self.last_change[stage] = time
+        self.in_stage[stage] += 1
         idle = self.idle[stage]
         shift_end = self.shift_end
         while idle:
             person = idle.popleft()
             if shift_end[person] > time:
-                self._start(stage, person, artifact, time)
+                artifact.started = time
+                self.holding[person] = artifact
+                work = artifact.work = self.service_hours(stage, artifact, person)
+                self.remaining[person] = work
+                self.segment_start[person] = time
+                if time + work <= shift_end[person]:
+                    heapq.heappush(self._events, (time + work, next(self._sequence), _COMPLETE, person, None))
+                else:
+                    heapq.heappush(self._events, (shift_end[person], next(self._sequence), _PAUSE, person, None))
                 return
         self.queues[stage].append(artifact)
         self.queued_entered_sum[stage] += time
@@ -252,9 +267,7 @@ class Engine:
         self.sojourn_sum[stage] += time - artifact.entered
         self.wait_sum[stage] += artifact.started - artifact.entered
         if self.record_visits:
-            if artifact.visits is None:
-                artifact.visits = []
-            artifact.visits.append((stage, artifact.entered, artifact.started, time))
+            self._record_visit(stage, artifact, time)
         self._count(stage, time, -1)
         following = self.on_complete(stage, artifact, person, time)
         queue = self.queues[stage]
@@ -271,29 +284,76 @@ class Engine:
             self.on_done(artifact, -1, time)
 
     def run_until(self, end: float) -> None:
-        """Process every event up to and including clock hour `end`."""
+        """Process every event up to and including clock hour `end`.
+
+        The completion path (`_complete` followed by the next start) is written out inline:
+        it runs once per service and is the engine's hot path. `_complete` and `_start` say
+        the same thing one step at a time.
+        """
         events = self._events
-        pop = heapq.heappop
-        push = heapq.heappush
-        sequence = self._sequence
+        pop, push, sequence = heapq.heappop, heapq.heappush, self._sequence
+        holding, remaining, segment_start = self.holding, self.remaining, self.segment_start
+        shift_end, busy_hours, person_stage = self.shift_end, self.busy_hours, self.person_stage
+        queues, idle, queued_entered_sum = self.queues, self.idle, self.queued_entered_sum
+        in_stage, area, last_change = self.in_stage, self.area, self.last_change
+        departures, sojourn_sum, wait_sum = self.departures, self.sojourn_sum, self.wait_sum
+        service_hours, on_complete, arrive = self.service_hours, self.on_complete, self.arrive
+        record_visits = self.record_visits
         while events and events[0][0] <= end:
             time, _, code, target, artifact = pop(events)
-            self.now = time
             if code == _COMPLETE:
-                self._complete(target, time)
+                person = target
+                artifact = holding[person]
+                holding[person] = None
+                busy_hours[person] += time - segment_start[person]
+                stage = person_stage[person]
+                departures[stage] += 1
+                sojourn_sum[stage] += time - artifact.entered
+                wait_sum[stage] += artifact.started - artifact.entered
+                if record_visits:
+                    self._record_visit(stage, artifact, time)
+                area[stage] += in_stage[stage] * (time - last_change[stage])
+                last_change[stage] = time
+                in_stage[stage] -= 1
+                following = on_complete(stage, artifact, person, time)
+                queue = queues[stage]
+                if queue and shift_end[person] > time:
+                    waiting = queue.popleft()
+                    queued_entered_sum[stage] -= waiting.entered
+                    waiting.started = time
+                    holding[person] = waiting
+                    work = waiting.work = service_hours(stage, waiting, person)
+                    remaining[person] = work
+                    segment_start[person] = time
+                    if time + work <= shift_end[person]:
+                        push(events, (time + work, next(sequence), _COMPLETE, person, None))
+                    else:
+                        push(events, (shift_end[person], next(sequence), _PAUSE, person, None))
+                else:
+                    idle[stage].append(person)
+                if following >= 0:
+                    arrive(following, artifact, time)
+                else:
+                    self.done += 1
+                    self.on_done(artifact, -1, time)
             elif code == _ARRIVE:
-                self.arrive(target, artifact, time)
+                arrive(target, artifact, time)
             elif code == _PAUSE:
-                self.busy_hours[target] += time - self.segment_start[target]
-                self.remaining[target] -= time - self.segment_start[target]
+                busy_hours[target] += time - segment_start[target]
+                remaining[target] -= time - segment_start[target]
             else:
                 stage, mean_gap, make, exponential = self._sources[target]
                 push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target, None))
                 self.created += 1
-                self.arrive(stage, make(time), time)
+                arrive(stage, make(time), time)
         self.now = end
         for stage in range(len(self.queues)):
             self._count(stage, end, 0)
+
+    def _record_visit(self, stage: int, artifact: Artifact, time: float) -> None:
+        if artifact.visits is None:
+            artifact.visits = []
+        artifact.visits.append((stage, artifact.entered, artifact.started, time))
 
     def reset_statistics(self) -> None:
         """Forget the per-stage time averages so far (the end of a warm-up period).

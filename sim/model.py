@@ -14,10 +14,11 @@ from collections import deque
 import mesa
 import numpy as np
 from mesa.discrete_space import Network
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim import exhaustion, learning, production, review
 from sim.capacity import load_growth
+from sim.config import RunConfig
 from sim.engine import Artifact, Engine
 from sim.governance import add_control_steps, control_steps_due
 from sim.market import Market
@@ -37,7 +38,10 @@ class OrgModel(mesa.Model):
         replication: index of the replication; with `cfg.seed` it fixes every random stream.
     """
 
-    def __init__(self, cfg: DictConfig, replication: int = 0):
+    def __init__(self, cfg: DictConfig | RunConfig, replication: int = 0):
+        if isinstance(cfg, DictConfig):
+            # plain dataclasses: OmegaConf's attribute access costs microseconds per read
+            cfg = OmegaConf.to_object(cfg)
         mesa_seed = int(generator(cfg.seed, replication, "mesa").integers(2**63))
         super().__init__(rng=mesa_seed)
         self.cfg = cfg
@@ -59,8 +63,8 @@ class OrgModel(mesa.Model):
             person_stage=self.staff.stage.tolist(),
             n_stages=len(self.stage_names),
             sinks={i for i, n in enumerate(self.stage_names) if self.graph.nodes[n]["role"] == "market"},
-            service_hours=self._service_hours,
-            on_complete=self._on_complete,
+            service_hours=self._service_hours if self.behaviour else self._queueing_service_hours,
+            on_complete=self._on_complete if self.behaviour else self._route,
             on_done=self._on_done,
             record_visits=bool(cfg.metrics.record_artifacts),
         )
@@ -96,6 +100,7 @@ class OrgModel(mesa.Model):
         self._pending_meetings: list[float] = []
         self._pending_qualified: list[float] = []
         self._next_id = 0
+        self.contact_today = 1.0
         self.day = 0
 
     # ------------------------------------------------------------------ construction
@@ -109,6 +114,7 @@ class OrgModel(mesa.Model):
         kinds, ai = cfg.org.kinds, cfg.ai.kinds
         self.ai_kind = [k in ai for k in self.kind_names]
         self.ai_effort_ratio = [ai[k].effort_ratio if k in ai else 1.0 for k in self.kind_names]
+        self.ai_review_ratio = [ai[k].review_effort_ratio if k in ai else 1.0 for k in self.kind_names]
         self.defect_probability = [
             [kinds[k].defect_probability, ai[k].defect_probability if k in ai else kinds[k].defect_probability]
             for k in self.kind_names
@@ -185,7 +191,7 @@ class OrgModel(mesa.Model):
         concentration = self.relevance_concentration[kind]
         relevance = self.relevance_rng.beta(mean * concentration, (1.0 - mean) * concentration)
         for origin, rel in zip(origins.tolist(), relevance.tolist(), strict=True):
-            self.engine.schedule_arrival(day_start, author, self._new_artifact(kind, origin, author, day_start, rel))
+            self.engine.admit(author, self._new_artifact(kind, origin, author, day_start, rel), day_start)
 
     def _plan_production(self, day_start: float, automation: float) -> None:
         """Producers plan their drafts: planned volume grows as AI makes drafts cheaper."""
@@ -208,6 +214,23 @@ class OrgModel(mesa.Model):
         self._pending_meetings, self._pending_qualified = [], []
 
     # ------------------------------------------------------------------ engine hooks
+    def _queueing_service_hours(self, stage: int, artifact: Artifact, person: int) -> float:
+        """Service time with every behaviour off: the stage's effort, or an exponential draw."""
+        if self.exponential[stage]:
+            return self.effort[stage][artifact.kind] * self.service_draws.exponential()
+        return self.effort[stage][artifact.kind]
+
+    def _route(self, stage: int, artifact: Artifact, person: int, time: float) -> int:
+        """Where an artifact goes next by the hand-offs' routing probabilities.
+
+        A hand-off without choice takes no draw, so adding a control step (which only
+        changes certain routes) leaves the routing draws of every other choice unchanged.
+        """
+        certain = self.routing.certain[stage][artifact.kind]
+        if certain is not None:
+            return certain
+        return self.routing.next_stage(stage, artifact.kind, self.routing_draws.uniform())
+
     def _service_hours(self, stage: int, artifact: Artifact, person: int) -> float:
         hours = self.effort[stage][artifact.kind]
         if self.behaviour:
@@ -222,6 +245,8 @@ class OrgModel(mesa.Model):
                     self.staff.trust[person], artifact.origin == AI, self.pressure[stage],
                     params.trust_weight, params.skim_weight,
                 )
+                if artifact.origin == AI:
+                    hours *= self.ai_review_ratio[artifact.kind]
                 hours = review.review_hours(hours, self.pressure[stage], params.skim_effort_cut)
         if self.exponential[stage]:
             hours *= self.service_draws.exponential()
@@ -237,7 +262,7 @@ class OrgModel(mesa.Model):
                     return sent_back
             else:
                 self.books.other_hours += artifact.work
-        return self.routing.next_stage(stage, artifact.kind, self.routing_draws.uniform())
+        return self._route(stage, artifact, person, time)
 
     def _finish_drafting(self, artifact: Artifact, person: int) -> None:
         """A draft or a fix leaves its author; a first draft may carry a defect."""
@@ -317,7 +342,7 @@ class OrgModel(mesa.Model):
         elif role == "asset":
             self.market.receive_asset(artifact.relevance)
         elif role == "proposal":
-            self.market.receive_proposal(artifact.defect, self.human_contact_ratio())
+            self.market.receive_proposal(artifact.defect, self.contact_today)
 
     # ------------------------------------------------------------------ state
     def backlog_days(self, stage: int) -> float:
@@ -353,6 +378,7 @@ class OrgModel(mesa.Model):
                 staff.attention_hours, staff.exhaustion, staff.connective_hours, felt,
                 ex.capacity_loss, ex.max_overtime_hours, self.hours_per_day,
             )
+            self.contact_today = self.human_contact_ratio()
             self._plan_production(day_start, automation)
         else:
             staff.shift_hours = staff.attention_hours

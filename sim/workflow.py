@@ -82,11 +82,14 @@ class RoutingTable:
         targets: targets[stage][kind] = stage indices in draw order.
         cumulative: cumulative[stage][kind] = running sum of their probabilities.
         rework_to: rework_to[stage] = set of stage indices reachable by a rework edge.
+        certain: certain[stage][kind] = the one possible next stage (-1: leaves) when there
+            is no choice to draw, else None.
     """
 
     targets: list[list[list[int]]]
     cumulative: list[list[list[float]]]
     rework_to: list[set[int]]
+    certain: list[list[int | None]]
 
     def next_stage(self, stage: int, kind: int, uniform: float) -> int:
         """The stage an artifact moves to for a uniform draw, or -1 if it leaves."""
@@ -114,7 +117,14 @@ def compile_routing(graph: nx.DiGraph, stage_index: dict[str, int], kind_index: 
             total = (cumulative[s][k][-1] if cumulative[s][k] else 0.0) + probability
             targets[s][k].append(t)
             cumulative[s][k].append(total)
-    return RoutingTable(targets=targets, cumulative=cumulative, rework_to=rework_to)
+    certain: list[list[int | None]] = [
+        [
+            -1 if not cumulative[s][k] else targets[s][k][0] if len(targets[s][k]) == 1 and cumulative[s][k][0] >= 1.0 else None
+            for k in range(n_kinds)
+        ]
+        for s in range(n_stages)
+    ]
+    return RoutingTable(targets=targets, cumulative=cumulative, rework_to=rework_to, certain=certain)
 
 
 def routing_matrix(graph: nx.DiGraph, kind: str, stages: list[str]) -> np.ndarray:
