@@ -18,7 +18,9 @@ from sim import production
 from sim.workflow import build_graph, offered_load
 
 
-def planned_entries(graph: nx.DiGraph, cfg: DictConfig, automation_rate: float) -> dict[str, dict[str, float]]:
+def planned_entries(
+    graph: nx.DiGraph, cfg: DictConfig, automation_rate: float
+) -> dict[str, dict[str, float]]:
     """Planned drafts per day per kind, entering at their author stage."""
     entries: dict[str, dict[str, float]] = {}
     elasticity = cfg.people.production.volume_elasticity
@@ -28,7 +30,11 @@ def planned_entries(graph: nx.DiGraph, cfg: DictConfig, automation_rate: float) 
             rate = automation_rate if kind in cfg.ai.kinds else 0.0
             ratio = cfg.ai.kinds[kind].effort_ratio if kind in cfg.ai.kinds else 1.0
             cost = production.unit_cost(human_hours, ratio, rate)
-            volume = node["headcount"] * per_person * production.volume_multiplier(cost, human_hours, elasticity)
+            volume = (
+                node["headcount"]
+                * per_person
+                * production.volume_multiplier(cost, human_hours, elasticity)
+            )
             entries.setdefault(kind, {})[stage] = entries.get(kind, {}).get(stage, 0.0) + volume
     return entries
 
@@ -39,7 +45,9 @@ def stage_capacity_hours(graph: nx.DiGraph, stage: str) -> float:
     return node["headcount"] * max(node["attention_hours"] - node["connective_hours"], 0.0)
 
 
-def utilisation(cfg: DictConfig, automation_rate: float, graph: nx.DiGraph | None = None) -> dict[str, float]:
+def utilisation(
+    cfg: DictConfig, automation_rate: float, graph: nx.DiGraph | None = None
+) -> dict[str, float]:
     """Offered load over capacity per staffed, non-producing stage, from planned production.
 
     Producer stages are left out: their own drafting time is what the volume response spends.
@@ -81,4 +89,6 @@ def load_growth(cfg: DictConfig, automation_rate: float) -> dict[str, float]:
     graph = build_graph(cfg.org)
     now = offered_load(graph, planned_entries(graph, cfg, automation_rate))
     before = offered_load(graph, planned_entries(graph, cfg, 0.0))
-    return {stage: (now[stage] / before[stage] if before[stage] > 0 else 1.0) for stage in graph.nodes}
+    return {
+        stage: (now[stage] / before[stage] if before[stage] > 0 else 1.0) for stage in graph.nodes
+    }

@@ -19,8 +19,21 @@ from omegaconf import DictConfig
 from sim.config import CONFIG_DIR, ConfigError, load_config, register_configs, validate
 
 # Hydra's own flags that take a value as the next argument.
-_FLAGS_WITH_VALUE = {"--cfg", "-c", "--config-name", "-cn", "--config-path", "-cp", "--config-dir",
-                     "-cd", "--package", "-p", "--info", "-i", "--experimental-rerun"}
+_FLAGS_WITH_VALUE = {
+    "--cfg",
+    "-c",
+    "--config-name",
+    "-cn",
+    "--config-path",
+    "-cp",
+    "--config-dir",
+    "-cd",
+    "--package",
+    "-p",
+    "--info",
+    "-i",
+    "--experimental-rerun",
+}
 
 
 def _user_overrides(argv: list[str]) -> list[str]:
@@ -65,7 +78,9 @@ def preflight(argv: list[str]) -> None:
     cfg = load_config(fixed + first, return_hydra=True)
     for key, value in dict(cfg.hydra.sweeper.get("params") or {}).items():
         if key not in swept:
-            swept[key] = [str(v) for v in parser.parse_override(f"{key}={value}").sweep_string_iterator()]
+            swept[key] = [
+                str(v) for v in parser.parse_override(f"{key}={value}").sweep_string_iterator()
+            ]
     for key, values in swept.items():
         others = [f"{k}={v[0]}" for k, v in swept.items() if k != key]
         for value in values:
@@ -88,10 +103,19 @@ def _job(cfg: DictConfig) -> None:
     result = run(cfg)
     write_run(result, directory, figures=bool(cfg.figures))
     headline = result.summary["headline"]
-    print(f"absorb: {cfg.org.name}, automation {cfg.ai.automation_rate:g}, {cfg.days} days, "
-          f"{cfg.replications} replication(s) -> {directory}")
-    for key in ("dashboard_change", "qualified_pipeline_change", "win_rate_before", "win_rate_after",
-                "cycle_time_before_days", "cycle_time_after_days", "escaped_defects_per_day_after"):
+    print(
+        f"absorb: {cfg.org.name}, automation {cfg.ai.automation_rate:g}, {cfg.days} days, "
+        f"{cfg.replications} replication(s) -> {directory}"
+    )
+    for key in (
+        "dashboard_change",
+        "qualified_pipeline_change",
+        "win_rate_before",
+        "win_rate_after",
+        "cycle_time_before_days",
+        "cycle_time_after_days",
+        "escaped_defects_per_day_after",
+    ):
         value = headline[key]
         ci = "" if value["n"] < 2 else f"  (95% CI {value['ci_low']:.3g} .. {value['ci_high']:.3g})"
         print(f"  {key:<32} {value['mean']:.3g}{ci}")

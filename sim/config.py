@@ -105,7 +105,7 @@ class HandoffConfig:
 
 @dataclass
 class ControlStepConfig:
-    """A control step governance may insert: `kind` going `source` → `target` detours via `stage`."""
+    """A control step governance may insert: `kind` from `source` to `target` via `stage`."""
 
     kind: str = MISSING
     source: str = MISSING
@@ -411,12 +411,19 @@ def validate(cfg: DictConfig) -> None:
         _check_range(f"{key}.attention_hours", stage.attention_hours, 0.0, org.hours_per_day)
         _check_range(f"{key}.connective_hours", stage.connective_hours, 0.0, stage.attention_hours)
         if stage.service_distribution not in SERVICE_DISTRIBUTIONS:
-            _fail(f"{key}.service_distribution", stage.service_distribution,
-                  f"one of {', '.join(SERVICE_DISTRIBUTIONS)}")
+            _fail(
+                f"{key}.service_distribution",
+                stage.service_distribution,
+                f"one of {', '.join(SERVICE_DISTRIBUTIONS)}",
+            )
         for table in ("effort_hours", "produces_per_day", "arrival_rate_per_hour"):
             for kind, value in stage[table].items():
                 if kind not in kinds:
-                    _fail(f"{key}.{table}.{kind}", value, f"a kind in org.kinds ({', '.join(sorted(kinds))})")
+                    _fail(
+                        f"{key}.{table}.{kind}",
+                        value,
+                        f"a kind in org.kinds ({', '.join(sorted(kinds))})",
+                    )
                 _check_range(f"{key}.{table}.{kind}", value, 0.0, None)
         if stage.role != "market" and (stage.produces_per_day or stage.arrival_rate_per_hour):
             if stage.headcount == 0:
@@ -429,7 +436,9 @@ def validate(cfg: DictConfig) -> None:
         if spec.produced_on not in ("plan", "meeting", "qualified"):
             _fail(f"{key}.produced_on", spec.produced_on, "one of plan, meeting, qualified")
         if spec.market_role not in ("outreach", "asset", "proposal", "internal"):
-            _fail(f"{key}.market_role", spec.market_role, "one of outreach, asset, proposal, internal")
+            _fail(
+                f"{key}.market_role", spec.market_role, "one of outreach, asset, proposal, internal"
+            )
         _check_range(f"{key}.prospects_reached", spec.prospects_reached, 0, None)
         _check_range(f"{key}.messages_per_prospect", spec.messages_per_prospect, 0, None)
     totals: dict[tuple[str, str], float] = {}
@@ -440,41 +449,85 @@ def validate(cfg: DictConfig) -> None:
                 _fail(f"{key}.{end}", handoff[end], f"a stage in org.stages ({', '.join(stages)})")
         for kind, p in handoff.routing.items():
             if kind not in kinds:
-                _fail(f"{key}.routing.{kind}", p, f"a kind in org.kinds ({', '.join(sorted(kinds))})")
+                _fail(
+                    f"{key}.routing.{kind}", p, f"a kind in org.kinds ({', '.join(sorted(kinds))})"
+                )
             _check_range(f"{key}.routing.{kind}", p, 0.0, 1.0)
             totals[(handoff.source, kind)] = totals.get((handoff.source, kind), 0.0) + p
+        target = stages[handoff.target]
+        if (
+            target.role != "market"
+            and target.headcount == 0
+            and (handoff.routing or handoff.rework)
+        ):
+            _fail(
+                f"org.stages.{handoff.target}.headcount",
+                0,
+                f"stage {handoff.target} receives work from {handoff.source} and needs people",
+            )
     for (source, kind), total in totals.items():
         if total > 1.0 + 1e-9:
-            _fail(f"org.handoffs (source {source}, kind {kind}) routing sum", round(total, 6),
-                  "probabilities leaving a stage for one kind must sum to at most 1")
+            _fail(
+                f"org.handoffs (source {source}, kind {kind}) routing sum",
+                round(total, 6),
+                "probabilities leaving a stage for one kind must sum to at most 1",
+            )
     for i, step in enumerate(org.control_steps):
         for end in ("source", "target", "stage"):
             if step[end] not in stages:
-                _fail(f"org.control_steps[{i}].{end}", step[end], f"a stage in org.stages ({', '.join(stages)})")
+                _fail(
+                    f"org.control_steps[{i}].{end}",
+                    step[end],
+                    f"a stage in org.stages ({', '.join(stages)})",
+                )
         if step.kind not in kinds:
-            _fail(f"org.control_steps[{i}].kind", step.kind, f"a kind in org.kinds ({', '.join(sorted(kinds))})")
+            _fail(
+                f"org.control_steps[{i}].kind",
+                step.kind,
+                f"a kind in org.kinds ({', '.join(sorted(kinds))})",
+            )
     ai = cfg.ai
     _check_range("ai.automation_rate", ai.automation_rate, 0.0, 1.0)
     _check_range("ai.rollout_day", ai.rollout_day, 0, None)
     for kind, spec in ai.kinds.items():
         if kind not in kinds:
-            _fail(f"ai.kinds.{kind}", dict(spec), f"a kind in org.kinds ({', '.join(sorted(kinds))})")
+            _fail(
+                f"ai.kinds.{kind}", dict(spec), f"a kind in org.kinds ({', '.join(sorted(kinds))})"
+            )
         _check_range(f"ai.kinds.{kind}.effort_ratio", spec.effort_ratio, 0.0, None)
         _check_range(f"ai.kinds.{kind}.review_effort_ratio", spec.review_effort_ratio, 0.0, None)
         _check_range(f"ai.kinds.{kind}.defect_probability", spec.defect_probability, 0.0, 1.0)
         _check_range(f"ai.kinds.{kind}.relevance_mean", spec.relevance_mean, 0.0, 1.0)
     market = cfg.market
-    for name in ("base_reply_rate", "unsubscribe_per_message", "pool_refresh_per_day", "soft_bounce_rate",
-                 "meeting_per_reply", "qualify_per_meeting", "base_win_rate", "defect_win_penalty",
-                 "human_contact_win_weight"):
+    for name in (
+        "base_reply_rate",
+        "unsubscribe_per_message",
+        "pool_refresh_per_day",
+        "soft_bounce_rate",
+        "meeting_per_reply",
+        "qualify_per_meeting",
+        "base_win_rate",
+        "defect_win_penalty",
+        "human_contact_win_weight",
+    ):
         _check_range(f"market.{name}", market[name], 0.0, 1.0)
-    for name in ("prospects_per_rep", "fatigue_messages_per_week", "fatigue_memory_days", "healthy_messages_per_week",
-                 "deal_value", "asset_reads_per_prospect_per_week"):
+    for name in (
+        "prospects_per_rep",
+        "fatigue_messages_per_week",
+        "fatigue_memory_days",
+        "healthy_messages_per_week",
+        "deal_value",
+        "asset_reads_per_prospect_per_week",
+    ):
         _check_range(f"market.{name}", market[name], 0.0, None)
     _check_range("market.fatigue_memory_days", market.fatigue_memory_days, 1e-9, None)
     people = cfg.people
-    _check_range("people.production.volume_elasticity", people.production.volume_elasticity, 0.0, 5.0)
-    _check_range("people.production.max_backlog_days", people.production.max_backlog_days, 0.0, None)
+    _check_range(
+        "people.production.volume_elasticity", people.production.volume_elasticity, 0.0, 5.0
+    )
+    _check_range(
+        "people.production.max_backlog_days", people.production.max_backlog_days, 0.0, None
+    )
     for group in ("review", "trust", "skill", "exhaustion"):
         for name, value in people[group].items():
             if isinstance(value, bool):
@@ -482,10 +535,14 @@ def validate(cfg: DictConfig) -> None:
             high = None if name == "max_overtime_hours" else 1.0
             _check_range(f"people.{group}.{name}", value, 0.0, high)
     _check_range("people.pressure_backlog_days", people.pressure_backlog_days, 1e-9, None)
-    _check_range("people.production.rework_effort_share", people.production.rework_effort_share, 0.0, None)
+    _check_range(
+        "people.production.rework_effort_share", people.production.rework_effort_share, 0.0, None
+    )
     _check_range("governance.escalation_factor", cfg.governance.escalation_factor, 1.0, None)
     if cfg.metrics.dashboard_counts not in ("all", "outcome_linked"):
-        _fail("metrics.dashboard_counts", cfg.metrics.dashboard_counts, "one of all, outcome_linked")
+        _fail(
+            "metrics.dashboard_counts", cfg.metrics.dashboard_counts, "one of all, outcome_linked"
+        )
     _check_range("metrics.warmup_days", cfg.metrics.warmup_days, 0, cfg.days - 1)
 
 
@@ -513,8 +570,11 @@ def load_config(
         GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name=config_name, overrides=list(overrides or []),
-                          return_hydra_config=return_hydra)
+            cfg = compose(
+                config_name=config_name,
+                overrides=list(overrides or []),
+                return_hydra_config=return_hydra,
+            )
     except Exception as error:  # Hydra reports composition problems through several types
         raise ConfigError(one_line(error)) from None
     validate(cfg)
@@ -525,10 +585,17 @@ def one_line(error: BaseException) -> str:
     """Condense a Hydra or OmegaConf error into one line naming the key and the problem."""
     text = str(error).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    full_key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), "")
+    full_key = next(
+        (line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), ""
+    )
     reason = next(
-        (line for line in lines if not line.startswith(("full_key", "object_type", "reference_type",
-                                                         "To append", "Set the environment"))),
+        (
+            line
+            for line in lines
+            if not line.startswith(
+                ("full_key", "object_type", "reference_type", "To append", "Set the environment")
+            )
+        ),
         text,
     )
     if "Key '" in text and "not in" in text:

@@ -68,8 +68,16 @@ class Artifact:
         "rework_due",
     )
 
-    def __init__(self, id: int, kind: int, origin: int, relevance: float, defect: bool,
-                 author: int, created: float):
+    def __init__(
+        self,
+        id: int,
+        kind: int,
+        origin: int,
+        relevance: float,
+        defect: bool,
+        author: int,
+        created: float,
+    ):
         self.id = id
         self.kind = kind
         self.origin = origin
@@ -120,7 +128,9 @@ class Engine:
         self.record_visits = record_visits
         self._events: list[tuple[float, int, int, int, Artifact | None]] = []
         self._sequence = count()
-        self._sources: list[tuple[int, float, Callable[[float], Artifact], Callable[[], float]]] = []
+        self._sources: list[
+            tuple[int, float, Callable[[float], Artifact], Callable[[], float]]
+        ] = []
         # people
         self.holding: list[Artifact | None] = [None] * n_people
         self.remaining = [0.0] * n_people
@@ -148,8 +158,13 @@ class Engine:
         self.dropped = 0
 
     # ------------------------------------------------------------------ scheduling
-    def add_poisson_source(self, stage: int, rate_per_hour: float,
-                           make: Callable[[float], Artifact], exponential: Callable[[], float]) -> None:
+    def add_poisson_source(
+        self,
+        stage: int,
+        rate_per_hour: float,
+        make: Callable[[float], Artifact],
+        exponential: Callable[[], float],
+    ) -> None:
         """Feed `stage` with Poisson arrivals of artifacts made by `make(time)`.
 
         Args:
@@ -243,9 +258,14 @@ class Engine:
                 self.remaining[person] = work
                 self.segment_start[person] = time
                 if time + work <= shift_end[person]:
-                    heapq.heappush(self._events, (time + work, next(self._sequence), _COMPLETE, person, None))
+                    heapq.heappush(
+                        self._events, (time + work, next(self._sequence), _COMPLETE, person, None)
+                    )
                 else:
-                    heapq.heappush(self._events, (shift_end[person], next(self._sequence), _PAUSE, person, None))
+                    heapq.heappush(
+                        self._events,
+                        (shift_end[person], next(self._sequence), _PAUSE, person, None),
+                    )
                 return
         self.queues[stage].append(artifact)
         self.queued_entered_sum[stage] += time
@@ -343,7 +363,9 @@ class Engine:
                 remaining[target] -= time - segment_start[target]
             else:
                 stage, mean_gap, make, exponential = self._sources[target]
-                push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target, None))
+                push(
+                    events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target, None)
+                )
                 self.created += 1
                 arrive(stage, make(time), time)
         self.now = end

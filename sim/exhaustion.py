@@ -15,19 +15,33 @@ def connective_hours(target: np.ndarray, felt_pressure: np.ndarray) -> np.ndarra
     return target * (1.0 - felt_pressure)
 
 
-def shift_hours(attention: np.ndarray, exhaustion: np.ndarray, connective: np.ndarray,
-                felt_pressure: np.ndarray, capacity_loss: float, max_overtime_hours: float,
-                hours_per_day: float) -> np.ndarray:
-    """Hours a person gives to the queue today: attention, less exhaustion and connective
-    time, plus overtime (the evenings) when the backlog presses, within the working day."""
+def shift_hours(
+    attention: np.ndarray,
+    exhaustion: np.ndarray,
+    connective: np.ndarray,
+    felt_pressure: np.ndarray,
+    capacity_loss: float,
+    max_overtime_hours: float,
+    hours_per_day: float,
+) -> np.ndarray:
+    """Hours a person gives to the queue today.
+
+    Attention, less exhaustion and connective time, plus overtime (the evenings) when the
+    backlog presses, all within the working day.
+    """
     hours = attention * (1.0 - capacity_loss * exhaustion) - connective
     hours += max_overtime_hours * felt_pressure
     return np.clip(hours, 0.0, hours_per_day - connective)
 
 
-def updated_exhaustion(exhaustion: np.ndarray, overload: np.ndarray, lost_connection: np.ndarray,
-                       overload_gain: float, isolation_gain: float,
-                       recovery_per_day: float) -> np.ndarray:
+def updated_exhaustion(
+    exhaustion: np.ndarray,
+    overload: np.ndarray,
+    lost_connection: np.ndarray,
+    overload_gain: float,
+    isolation_gain: float,
+    recovery_per_day: float,
+) -> np.ndarray:
     """Exhaustion after one day.
 
     Args:

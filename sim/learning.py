@@ -17,8 +17,15 @@ def updated_trust(trust: float, caught_defect: bool, gain: float, loss: float) -
     return trust + gain * (1.0 - trust)
 
 
-def updated_skill(skill: np.ndarray, engagement: np.ndarray, worked: np.ndarray, ceiling: float,
-                  floor: float, learning_per_day: float, atrophy_per_day: float) -> np.ndarray:
+def updated_skill(
+    skill: np.ndarray,
+    engagement: np.ndarray,
+    worked: np.ndarray,
+    ceiling: float,
+    floor: float,
+    learning_per_day: float,
+    atrophy_per_day: float,
+) -> np.ndarray:
     """Skill after one day.
 
     Args:

@@ -47,21 +47,29 @@ class Market:
         rng: the market's random stream.
     """
 
-    def __init__(self, params: DictConfig, prospects: int, baseline_relevance: float,
-                 rng: np.random.Generator):
+    def __init__(
+        self,
+        params: DictConfig,
+        prospects: int,
+        baseline_relevance: float,
+        rng: np.random.Generator,
+    ):
         self.params = params
         self.prospects = max(int(prospects), 1)
         self.baseline_relevance = max(baseline_relevance, 1e-9)
         self.rng = rng
         self.fatigue = 0.0  # messages per prospect per week, remembered
         self.unsubscribed = 0.0  # share of the pool
-        self._outreach: list[tuple[int, int, float, float]] = []  # (prospects, messages each, relevance, created)
+        self._outreach: list[
+            tuple[int, int, float, float]
+        ] = []  # (prospects, messages each, relevance, created)
         self._assets: list[float] = []
         self._proposals: list[tuple[bool, float]] = []  # (defect, human contact ratio)
 
     # Artifacts arrive during the day; the market answers at its end.
-    def receive_outreach(self, prospects: int, messages_per_prospect: int, relevance: float,
-                         created: float) -> None:
+    def receive_outreach(
+        self, prospects: int, messages_per_prospect: int, relevance: float, created: float
+    ) -> None:
         """An outreach sequence is sent to `prospects` prospects."""
         self._outreach.append((prospects, messages_per_prospect, relevance, created))
 
@@ -76,7 +84,11 @@ class Market:
     def reply_probability(self, relevance: float | np.ndarray) -> float | np.ndarray:
         """Chance a reached prospect replies, given relevance and today's fatigue."""
         p = self.params
-        fatigue = math.exp(-self.fatigue / p.fatigue_messages_per_week) if p.fatigue_messages_per_week > 0 else 1.0
+        fatigue = (
+            math.exp(-self.fatigue / p.fatigue_messages_per_week)
+            if p.fatigue_messages_per_week > 0
+            else 1.0
+        )
         return np.minimum(1.0, p.base_reply_rate * (relevance / self.baseline_relevance) * fatigue)
 
     def end_of_day(self) -> DayOfMarket:
@@ -105,10 +117,17 @@ class Market:
             day.qualified = np.repeat(created, qualified).tolist()
         before = self.unsubscribed
         self._record_contact(day.messages - day.bounces, pool)
-        day.unsubscribes = max(0.0, self.unsubscribed - before * (1.0 - p.pool_refresh_per_day)) * pool
+        day.unsubscribes = (
+            max(0.0, self.unsubscribed - before * (1.0 - p.pool_refresh_per_day)) * pool
+        )
         if self._assets:
             relevance = np.array(self._assets)
-            attention = pool * (1.0 - self.unsubscribed) * p.asset_reads_per_prospect_per_week / WORKING_DAYS_PER_WEEK
+            attention = (
+                pool
+                * (1.0 - self.unsubscribed)
+                * p.asset_reads_per_prospect_per_week
+                / WORKING_DAYS_PER_WEEK
+            )
             reads = rng.poisson(attention * relevance / relevance.sum())
             day.assets_published = len(relevance)
             day.assets_used = int((reads >= p.asset_useful_reads).sum())
@@ -133,4 +152,3 @@ class Market:
         leaving = min(1.0, p.unsubscribe_per_message * per_prospect * fatigue_boost)
         self.unsubscribed += (1.0 - self.unsubscribed) * leaving
         self.unsubscribed *= 1.0 - p.pool_refresh_per_day
-

@@ -38,10 +38,16 @@ class Books:
         n_kinds = len(model.kind_names)
         self.drafted = [0] * n_kinds
         graph = model.graph
-        self.producer_fte = sum(graph.nodes[s]["headcount"] for s in model.stage_names if graph.nodes[s]["role"] in PRODUCER_ROLES)
-        self.reviewer_mask = np.isin(
-            [model.people[i].role for i in range(len(model.people))], REVIEWER_ROLES
-        ) if model.people else np.zeros(0, dtype=bool)
+        self.producer_fte = sum(
+            graph.nodes[s]["headcount"]
+            for s in model.stage_names
+            if graph.nodes[s]["role"] in PRODUCER_ROLES
+        )
+        self.reviewer_mask = (
+            np.isin([model.people[i].role for i in range(len(model.people))], REVIEWER_ROLES)
+            if model.people
+            else np.zeros(0, dtype=bool)
+        )
         self.manager_mask = np.array([p.role == "manager" for p in model.people], dtype=bool)
         self.rep_mask = np.array([p.role == "sales_rep" for p in model.people], dtype=bool)
         self.open_day()
@@ -85,7 +91,7 @@ class Books:
         row["time_saved_hours"] = self.time_saved_hours
         if model.cfg.metrics.dashboard_counts == "all":
             counted = drafted
-        else:  # only artifacts that reached an outcome: replied outreach, used assets, won proposals
+        else:  # only artifacts that reached an outcome: replied outreach, used asset, won deal
             counted = (market.replied_sequences + market.assets_used + market.wins) if market else 0
         row["dashboard_counted"] = counted
         row["dashboard_per_fte"] = counted / self.producer_fte if self.producer_fte else 0.0
@@ -95,7 +101,9 @@ class Books:
         row["meetings"] = len(m.meetings) if m else 0
         row["replies"] = m.replies if m else 0
         row["prospects_reached"] = m.prospects_reached if m else 0
-        row["response_rate"] = m.replies / m.prospects_reached if m and m.prospects_reached else math.nan
+        row["response_rate"] = (
+            m.replies / m.prospects_reached if m and m.prospects_reached else math.nan
+        )
         row["unsubscribes"] = m.unsubscribes if m else 0.0
         row["bounces"] = m.bounces if m else 0
         row["bounce_rate"] = m.bounces / m.messages if m and m.messages else math.nan
@@ -107,9 +115,13 @@ class Books:
         row["assets_used"] = m.assets_used if m else 0
         now = engine.now
         row["cycle_time_to_pipeline_days"] = (
-            float(np.mean([now - c for c in m.qualified])) / hours if m and m.qualified else math.nan
+            float(np.mean([now - c for c in m.qualified])) / hours
+            if m and m.qualified
+            else math.nan
         )
-        row["time_to_send_days"] = float(np.mean(self.time_to_send)) if self.time_to_send else math.nan
+        row["time_to_send_days"] = (
+            float(np.mean(self.time_to_send)) if self.time_to_send else math.nan
+        )
         row["escaped_defects"] = self.escaped_today()
         row["escaped_defects_ai"] = self.escaped[1]
         row["defects_reviewed_human"], row["defects_reviewed_ai"] = self.defects_reviewed
@@ -120,15 +132,21 @@ class Books:
         row["rework_hours"] = self.rework_hours
         row["triage_hours"] = self.triage_hours
         row["hidden_validation_hours"] = self.hidden_validation_hours
-        row["total_human_hours"] = self.production_hours + self.review_hours + self.rework_hours + self.other_hours
+        row["total_human_hours"] = (
+            self.production_hours + self.review_hours + self.rework_hours + self.other_hours
+        )
         row["coaching_hours"] = float(staff.connective_hours[self.manager_mask].sum())
         row["customer_hours"] = float(staff.connective_hours[self.rep_mask].sum())
         row["exhaustion_mean"] = float(staff.exhaustion.mean()) if len(staff.exhaustion) else 0.0
         burnout = model.cfg.people.exhaustion.burnout_threshold
-        row["burnout_share"] = float((staff.exhaustion > burnout).mean()) if len(staff.exhaustion) else 0.0
+        row["burnout_share"] = (
+            float((staff.exhaustion > burnout).mean()) if len(staff.exhaustion) else 0.0
+        )
         reviewers = self.reviewer_mask
         row["skill_mean"] = float(staff.skill[reviewers].mean()) if reviewers.any() else math.nan
-        row["trust_mean"] = float(np.array(staff.trust)[reviewers].mean()) if reviewers.any() else math.nan
+        row["trust_mean"] = (
+            float(np.array(staff.trust)[reviewers].mean()) if reviewers.any() else math.nan
+        )
         row["control_steps"] = len(model.control_steps_added)
         busy = np.array(engine.busy_hours)
         for s, name in enumerate(model.stage_names):
@@ -140,13 +158,16 @@ class Books:
             row[f"wip_{name}"] = engine.in_stage[s]
             row[f"completed_{name}"] = engine.departures[s]
             shift = float(staff.shift_hours[members].sum())
-            row[f"utilisation_{name}"] = float(busy[members].sum()) / shift if shift > 0 else math.nan
+            row[f"utilisation_{name}"] = (
+                float(busy[members].sum()) / shift if shift > 0 else math.nan
+            )
         queued, in_service = engine.queued(), engine.in_service()
         row["created"], row["queued"], row["in_service"] = engine.created, queued, in_service
         row["done"], row["dropped"] = engine.done, engine.dropped
         if engine.created != queued + in_service + engine.done + engine.dropped:
             raise ConservationError(
-                f"day {model.day}: created {engine.created} != queued {queued} + in service {in_service}"
+                f"day {model.day}: created {engine.created} != queued {queued}"
+                f" + in service {in_service}"
                 f" + done {engine.done} + dropped {engine.dropped}"
             )
         self._survey_tallies(busy)
@@ -188,7 +209,9 @@ def littles_law(model: OrgModel) -> dict[str, dict[str, float]]:
             "L": mean_in_stage,
             "arrival_rate_per_hour": arrival_rate,
             "W_hours": sojourn,
-            "relative_error": littles_law_error(mean_in_stage, arrival_rate, sojourn) if mean_in_stage > 0 else 0.0,
+            "relative_error": littles_law_error(mean_in_stage, arrival_rate, sojourn)
+            if mean_in_stage > 0
+            else 0.0,
         }
     return report
 
@@ -207,5 +230,7 @@ def survey(model: OrgModel) -> dict[str, float]:
     return {
         "workload_rose_share": float((workload_recent > workload_before * 1.05 + 1e-9).mean()),
         "more_time_reviewing_ai_share": float((review_recent > review_before + 0.05).mean()),
-        "burnt_out_share": float((staff.exhaustion > cfg.people.exhaustion.burnout_threshold).mean()),
+        "burnt_out_share": float(
+            (staff.exhaustion > cfg.people.exhaustion.burnout_threshold).mean()
+        ),
     }

@@ -58,11 +58,16 @@ class OrgModel(mesa.Model):
         self.routing = compile_routing(self.graph, self.stage_index, self.kind_index)
         self._build_tables(cfg)
         self._build_people(cfg)
-        self.market_stage = next((i for i, n in enumerate(self.stage_names) if self.graph.nodes[n]["role"] == "market"), -1)
+        self.market_stage = next(
+            (i for i, n in enumerate(self.stage_names) if self.graph.nodes[n]["role"] == "market"),
+            -1,
+        )
         self.engine = Engine(
             person_stage=self.staff.stage.tolist(),
             n_stages=len(self.stage_names),
-            sinks={i for i, n in enumerate(self.stage_names) if self.graph.nodes[n]["role"] == "market"},
+            sinks={
+                i for i, n in enumerate(self.stage_names) if self.graph.nodes[n]["role"] == "market"
+            },
             service_hours=self._service_hours if self.behaviour else self._queueing_service_hours,
             on_complete=self._on_complete if self.behaviour else self._route,
             on_done=self._on_done,
@@ -77,7 +82,12 @@ class OrgModel(mesa.Model):
         self.relevance_rng = stream("relevance")
         self.origin_rng = stream("origin")
         self.market = (
-            Market(cfg.market, self._prospect_pool(cfg), self._baseline_outreach_relevance(), stream("market"))
+            Market(
+                cfg.market,
+                self._prospect_pool(cfg),
+                self._baseline_outreach_relevance(),
+                stream("market"),
+            )
             if cfg.market.enabled and self.market_stage >= 0 and self.behaviour
             else None
         )
@@ -86,7 +96,9 @@ class OrgModel(mesa.Model):
             for kind, rate in node["arrival_rate_per_hour"].items():
                 stage, k = self.stage_index[name], self.kind_index[kind]
                 self.engine.add_poisson_source(
-                    stage, rate, lambda t, s=stage, k=k: self._new_artifact(k, HUMAN, s, t, 0.5),
+                    stage,
+                    rate,
+                    lambda t, s=stage, k=k: self._new_artifact(k, HUMAN, s, t, 0.5),
                     arrival_draws.exponential,
                 )
         self.books = Books(self)
@@ -107,16 +119,26 @@ class OrgModel(mesa.Model):
     def _build_tables(self, cfg: DictConfig) -> None:
         """Per stage × kind effort, per kind human and AI properties, as flat lists."""
         nodes = self.graph.nodes
-        self.effort = [[nodes[s]["effort_hours"].get(k, 0.0) for k in self.kind_names] for s in self.stage_names]
+        self.effort = [
+            [nodes[s]["effort_hours"].get(k, 0.0) for k in self.kind_names]
+            for s in self.stage_names
+        ]
         self.is_review = [nodes[s]["review"] for s in self.stage_names]
-        self.exponential = [nodes[s]["service_distribution"] == "exponential" for s in self.stage_names]
+        self.exponential = [
+            nodes[s]["service_distribution"] == "exponential" for s in self.stage_names
+        ]
         self.triage_stage = [nodes[s]["role"] == "manager" for s in self.stage_names]
         kinds, ai = cfg.org.kinds, cfg.ai.kinds
         self.ai_kind = [k in ai for k in self.kind_names]
         self.ai_effort_ratio = [ai[k].effort_ratio if k in ai else 1.0 for k in self.kind_names]
-        self.ai_review_ratio = [ai[k].review_effort_ratio if k in ai else 1.0 for k in self.kind_names]
+        self.ai_review_ratio = [
+            ai[k].review_effort_ratio if k in ai else 1.0 for k in self.kind_names
+        ]
         self.defect_probability = [
-            [kinds[k].defect_probability, ai[k].defect_probability if k in ai else kinds[k].defect_probability]
+            [
+                kinds[k].defect_probability,
+                ai[k].defect_probability if k in ai else kinds[k].defect_probability,
+            ]
             for k in self.kind_names
         ]
         self.relevance_mean = [
@@ -156,16 +178,25 @@ class OrgModel(mesa.Model):
                 roles.append(node["role"])
         people = cfg.people
         self.staff = Staff(
-            np.array(stage, dtype=np.int64), np.array(attention, dtype=float), np.array(connective, dtype=float),
-            skill=people.skill.initial, trust=people.trust.initial, exhaustion=people.exhaustion.initial,
+            np.array(stage, dtype=np.int64),
+            np.array(attention, dtype=float),
+            np.array(connective, dtype=float),
+            skill=people.skill.initial,
+            trust=people.trust.initial,
+            exhaustion=people.exhaustion.initial,
         )
         self.people = [
-            Person(self, i, roles[i], self.network[self.stage_names[stage[i]]]) for i in range(len(stage))
+            Person(self, i, roles[i], self.network[self.stage_names[stage[i]]])
+            for i in range(len(stage))
         ]
         self.headcount = np.bincount(self.staff.stage, minlength=len(self.stage_names))
 
     def _prospect_pool(self, cfg: DictConfig) -> int:
-        reps = sum(self.graph.nodes[n]["headcount"] for n in self.stage_names if self.graph.nodes[n]["role"] == "sales_rep")
+        reps = sum(
+            self.graph.nodes[n]["headcount"]
+            for n in self.stage_names
+            if self.graph.nodes[n]["role"] == "sales_rep"
+        )
         return round(cfg.market.prospects_per_rep * reps)
 
     def _baseline_outreach_relevance(self) -> float:
@@ -173,7 +204,9 @@ class OrgModel(mesa.Model):
         return self.relevance_mean[outreach[0]][HUMAN] if outreach else 0.5
 
     # ------------------------------------------------------------------ artifacts
-    def _new_artifact(self, kind: int, origin: int, author: int, time: float, relevance: float) -> Artifact:
+    def _new_artifact(
+        self, kind: int, origin: int, author: int, time: float, relevance: float
+    ) -> Artifact:
         self._next_id += 1
         return Artifact(self._next_id, kind, origin, relevance, False, author, time)
 
@@ -181,7 +214,9 @@ class OrgModel(mesa.Model):
         """The share of drafts AI makes today (0 before the roll-out)."""
         return float(self.cfg.ai.automation_rate) if self.day >= self.cfg.ai.rollout_day else 0.0
 
-    def _create(self, kind: int, author: int, count: int, day_start: float, automation: float) -> None:
+    def _create(
+        self, kind: int, author: int, count: int, day_start: float, automation: float
+    ) -> None:
         """Create `count` artifacts of `kind` at `author`: the morning's plan of drafts."""
         if count <= 0:
             return
@@ -191,7 +226,9 @@ class OrgModel(mesa.Model):
         concentration = self.relevance_concentration[kind]
         relevance = self.relevance_rng.beta(mean * concentration, (1.0 - mean) * concentration)
         for origin, rel in zip(origins.tolist(), relevance.tolist(), strict=True):
-            self.engine.admit(author, self._new_artifact(kind, origin, author, day_start, rel), day_start)
+            self.engine.admit(
+                author, self._new_artifact(kind, origin, author, day_start, rel), day_start
+            )
 
     def _plan_production(self, day_start: float, automation: float) -> None:
         """Producers plan their drafts: planned volume grows as AI makes drafts cheaper."""
@@ -207,9 +244,19 @@ class OrgModel(mesa.Model):
                 cost = production.unit_cost(human_hours, self.ai_effort_ratio[k], rate)
                 multiplier = production.volume_multiplier(cost, human_hours, prod.volume_elasticity)
                 expected = self.headcount[stage] * per_person * multiplier
-                self._create(k, stage, production.planned_volume(self.production_rng, expected), day_start, automation)
+                self._create(
+                    k,
+                    stage,
+                    production.planned_volume(self.production_rng, expected),
+                    day_start,
+                    automation,
+                )
         for k, author in self.demand_author.items():
-            demand = self._pending_meetings if self.produced_on[k] == "meeting" else self._pending_qualified
+            demand = (
+                self._pending_meetings
+                if self.produced_on[k] == "meeting"
+                else self._pending_qualified
+            )
             self._create(k, author, len(demand), day_start, automation)
         self._pending_meetings, self._pending_qualified = [], []
 
@@ -242,8 +289,11 @@ class OrgModel(mesa.Model):
             elif self.is_review[stage]:
                 params = self.cfg.people.review
                 artifact.attention = review.vigilance(
-                    self.staff.trust[person], artifact.origin == AI, self.pressure[stage],
-                    params.trust_weight, params.skim_weight,
+                    self.staff.trust[person],
+                    artifact.origin == AI,
+                    self.pressure[stage],
+                    params.trust_weight,
+                    params.skim_weight,
                 )
                 if artifact.origin == AI:
                     hours *= self.ai_review_ratio[artifact.kind]
@@ -310,7 +360,10 @@ class OrgModel(mesa.Model):
         if ai_made and not self.cfg.people.trust.fixed:
             trust = self.cfg.people.trust
             staff.trust[person] = learning.updated_trust(
-                staff.trust[person], caught, trust.gain_per_clean_review, trust.loss_per_caught_defect
+                staff.trust[person],
+                caught,
+                trust.gain_per_clean_review,
+                trust.loss_per_caught_defect,
             )
         if caught:
             if artifact.author in self.routing.rework_to[stage]:
@@ -328,7 +381,10 @@ class OrgModel(mesa.Model):
         if artifact.defect:
             books.escaped[artifact.origin] += 1
         if artifact.visits is not None:
-            books.visit_log.extend((artifact.id, self.kind_names[artifact.kind], artifact.origin, *v) for v in artifact.visits)
+            books.visit_log.extend(
+                (artifact.id, self.kind_names[artifact.kind], artifact.origin, *v)
+                for v in artifact.visits
+            )
         if stage < 0 or self.market is None:
             return
         kind = artifact.kind
@@ -337,7 +393,10 @@ class OrgModel(mesa.Model):
         if role == "outreach":
             books.messages += self.prospects_reached[kind] * self.messages_per_prospect[kind]
             self.market.receive_outreach(
-                self.prospects_reached[kind], self.messages_per_prospect[kind], artifact.relevance, artifact.created
+                self.prospects_reached[kind],
+                self.messages_per_prospect[kind],
+                artifact.relevance,
+                artifact.created,
             )
         elif role == "asset":
             self.market.receive_asset(artifact.relevance)
@@ -353,7 +412,11 @@ class OrgModel(mesa.Model):
         """Reps' connective (customer) time today relative to what they aim for."""
         staff = self.staff
         reps = staff.connective_target > 0
-        sales = [self.stage_index[n] for n in self.stage_names if self.graph.nodes[n]["role"] == "sales_rep"]
+        sales = [
+            self.stage_index[n]
+            for n in self.stage_names
+            if self.graph.nodes[n]["role"] == "sales_rep"
+        ]
         mask = reps & np.isin(staff.stage, sales)
         if not mask.any():
             return 1.0
@@ -370,13 +433,21 @@ class OrgModel(mesa.Model):
         staff.start_tallies()
         if self.behaviour:
             pressure_days = cfg.people.pressure_backlog_days
-            self.pressure = [review.pressure(self.backlog_days(s), pressure_days) for s in range(len(self.stage_names))]
+            self.pressure = [
+                review.pressure(self.backlog_days(s), pressure_days)
+                for s in range(len(self.stage_names))
+            ]
             felt = np.array(self.pressure)[staff.stage]
             staff.connective_hours = exhaustion.connective_hours(staff.connective_target, felt)
             ex = cfg.people.exhaustion
             staff.shift_hours = exhaustion.shift_hours(
-                staff.attention_hours, staff.exhaustion, staff.connective_hours, felt,
-                ex.capacity_loss, ex.max_overtime_hours, self.hours_per_day,
+                staff.attention_hours,
+                staff.exhaustion,
+                staff.connective_hours,
+                felt,
+                ex.capacity_loss,
+                ex.max_overtime_hours,
+                self.hours_per_day,
             )
             self.contact_today = self.human_contact_ratio()
             self._plan_production(day_start, automation)
@@ -403,20 +474,37 @@ class OrgModel(mesa.Model):
         cfg, staff = self.cfg, self.staff
         reviews = np.array(staff.reviews, dtype=float)
         worked = reviews > 0
-        engagement = np.divide(np.array(staff.engagement), reviews, out=np.ones_like(reviews), where=worked)
+        engagement = np.divide(
+            np.array(staff.engagement), reviews, out=np.ones_like(reviews), where=worked
+        )
         skill = cfg.people.skill
         staff.skill = learning.updated_skill(
-            staff.skill, engagement, worked, skill.initial, skill.floor, skill.learning_per_day, skill.atrophy_per_day
+            staff.skill,
+            engagement,
+            worked,
+            skill.initial,
+            skill.floor,
+            skill.learning_per_day,
+            skill.atrophy_per_day,
         )
         busy = np.array(self.engine.busy_hours)
-        overload = np.maximum(busy - staff.attention_hours, 0.0) / np.maximum(staff.attention_hours, 1e-9)
+        overload = np.maximum(busy - staff.attention_hours, 0.0) / np.maximum(
+            staff.attention_hours, 1e-9
+        )
         lost = np.divide(
-            staff.connective_target - staff.connective_hours, staff.connective_target,
-            out=np.zeros_like(busy), where=staff.connective_target > 0,
+            staff.connective_target - staff.connective_hours,
+            staff.connective_target,
+            out=np.zeros_like(busy),
+            where=staff.connective_target > 0,
         )
         ex = cfg.people.exhaustion
         staff.exhaustion = exhaustion.updated_exhaustion(
-            staff.exhaustion, overload, lost, ex.overload_gain, ex.isolation_gain, ex.recovery_per_day
+            staff.exhaustion,
+            overload,
+            lost,
+            ex.overload_gain,
+            ex.isolation_gain,
+            ex.recovery_per_day,
         )
 
     def _govern(self) -> None:
@@ -429,7 +517,10 @@ class OrgModel(mesa.Model):
             return
         baseline_week = 5.0 * float(np.mean(self._escaped_before)) if self._escaped_before else 0.0
         if governance.enabled and control_steps_due(
-            sum(self.escaped_by_day), baseline_week, governance.escalation_factor, bool(self.control_steps_added)
+            sum(self.escaped_by_day),
+            baseline_week,
+            governance.escalation_factor,
+            bool(self.control_steps_added),
         ):
             added = add_control_steps(self.graph, list(self.cfg.org.control_steps))
             if added:

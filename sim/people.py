@@ -14,8 +14,15 @@ from mesa.discrete_space import FixedAgent
 class Staff:
     """Everyone's state, one row per person (the order of `Model.people`)."""
 
-    def __init__(self, stage: np.ndarray, attention_hours: np.ndarray, connective_target: np.ndarray,
-                 skill: float, trust: float, exhaustion: float):
+    def __init__(
+        self,
+        stage: np.ndarray,
+        attention_hours: np.ndarray,
+        connective_target: np.ndarray,
+        skill: float,
+        trust: float,
+        exhaustion: float,
+    ):
         n = len(stage)
         self.stage = stage
         self.attention_hours = attention_hours

@@ -30,7 +30,11 @@ def queues_figure(timeseries: pd.DataFrame, rollout_day: int, path: Path) -> Non
     for column in columns:
         ax.plot(daily.index, daily[column], label=column.removeprefix("queue_"))
     _mark_rollout(ax, rollout_day)
-    ax.set(xlabel="working day", ylabel="artifacts waiting", title="Queues per stage (dotted: AI roll-out)")
+    ax.set(
+        xlabel="working day",
+        ylabel="artifacts waiting",
+        title="Queues per stage (dotted: AI roll-out)",
+    )
     ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -58,8 +62,11 @@ def books_figure(timeseries: pd.DataFrame, rollout_day: int, path: Path) -> None
         ax.plot(daily.index, index, label=label, color=color, linestyle=style)
     _mark_rollout(ax, rollout_day)
     ax.axhline(100, color="black", linewidth=0.5)
-    ax.set(xlabel="working day", ylabel=f"index, pre-roll-out = 100 ({ROLLING_DAYS}-day mean)",
-           title="Two sets of books: the dashboard and the outcomes")
+    ax.set(
+        xlabel="working day",
+        ylabel=f"index, pre-roll-out = 100 ({ROLLING_DAYS}-day mean)",
+        title="Two sets of books: the dashboard and the outcomes",
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -70,12 +77,18 @@ def people_figure(timeseries: pd.DataFrame, rollout_day: int, path: Path) -> Non
     """Reviewers' trust in AI and skill, and everyone's exhaustion and burnout share."""
     daily = _daily(timeseries)
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for column, label in (("trust_mean", "trust in AI (reviewers)"), ("skill_mean", "skill (reviewers)"),
-                          ("exhaustion_mean", "exhaustion (everyone)"), ("burnout_share", "share burnt out")):
+    for column, label in (
+        ("trust_mean", "trust in AI (reviewers)"),
+        ("skill_mean", "skill (reviewers)"),
+        ("exhaustion_mean", "exhaustion (everyone)"),
+        ("burnout_share", "share burnt out"),
+    ):
         if column in daily:
             ax.plot(daily.index, daily[column], label=label)
     _mark_rollout(ax, rollout_day)
-    ax.set(xlabel="working day", ylabel="0..1", ylim=(0, 1), title="People: trust, skill, exhaustion")
+    ax.set(
+        xlabel="working day", ylabel="0..1", ylim=(0, 1), title="People: trust, skill, exhaustion"
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -13,8 +13,9 @@ def pressure(backlog_days: float, pressure_backlog_days: float) -> float:
     return min(1.0, backlog_days / pressure_backlog_days)
 
 
-def vigilance(trust: float, ai_made: bool, felt_pressure: float, trust_weight: float,
-              skim_weight: float) -> float:
+def vigilance(
+    trust: float, ai_made: bool, felt_pressure: float, trust_weight: float, skim_weight: float
+) -> float:
     """How carefully a reviewer reads an artifact (1 = fully, 0 = rubber stamp)."""
     deferred = trust_weight * trust if ai_made else 0.0
     return max(0.0, 1.0 - deferred - skim_weight * felt_pressure)

@@ -51,7 +51,9 @@ class Draws:
     def __init__(self, generator: np.random.Generator):
         self.generator = generator
         self.uniform: Callable[[], float] = partial(next, self._blocks(generator.random))
-        self.exponential: Callable[[], float] = partial(next, self._blocks(generator.standard_exponential))
+        self.exponential: Callable[[], float] = partial(
+            next, self._blocks(generator.standard_exponential)
+        )
 
     @staticmethod
     def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:

@@ -73,7 +73,9 @@ def versions() -> dict[str, str]:
     return found
 
 
-def simulate(cfg: DictConfig, replication: int = 0, progress: bool = False) -> tuple[pd.DataFrame, dict[str, Any], OrgModel]:
+def simulate(
+    cfg: DictConfig, replication: int = 0, progress: bool = False
+) -> tuple[pd.DataFrame, dict[str, Any], OrgModel]:
     """Run one replication.
 
     Args:
@@ -85,7 +87,13 @@ def simulate(cfg: DictConfig, replication: int = 0, progress: bool = False) -> t
         The daily timeseries, the run-level summary, and the finished model.
     """
     model = OrgModel(cfg, replication)
-    for _ in tqdm(range(cfg.days), disable=not progress, desc=f"replication {replication}", unit="day", leave=False):
+    for _ in tqdm(
+        range(cfg.days),
+        disable=not progress,
+        desc=f"replication {replication}",
+        unit="day",
+        leave=False,
+    ):
         model.step()
     timeseries = model.books.timeseries()
     return timeseries, summarise_run(timeseries, model), model
@@ -164,9 +172,13 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
         before = timeseries[timeseries.day >= warmup]
     after = timeseries[timeseries.day >= cfg.days - max(1, cfg.days // 4)]
     summary: dict[str, Any] = {"replication": model.replication}
-    summary["dashboard_change"] = _change(after.dashboard_per_fte.mean(), before.dashboard_per_fte.mean())
+    summary["dashboard_change"] = _change(
+        after.dashboard_per_fte.mean(), before.dashboard_per_fte.mean()
+    )
     summary["messages_change"] = _change(after.messages_sent.mean(), before.messages_sent.mean())
-    summary["qualified_pipeline_change"] = _change(after.qualified_pipeline.mean(), before.qualified_pipeline.mean())
+    summary["qualified_pipeline_change"] = _change(
+        after.qualified_pipeline.mean(), before.qualified_pipeline.mean()
+    )
     summary["win_rate_before"] = _ratio(before.wins, before.decisions)
     summary["win_rate_after"] = _ratio(after.wins, after.decisions)
     summary["cycle_time_before_days"] = _mean(before.cycle_time_to_pipeline_days)
@@ -185,11 +197,16 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
     summary["survey"] = survey(model)
     law = littles_law(model)
     summary["littles_law"] = law
-    summary["littles_law_max_relative_error"] = max((v["relative_error"] for v in law.values()), default=0.0)
+    summary["littles_law_max_relative_error"] = max(
+        (v["relative_error"] for v in law.values()), default=0.0
+    )
     summary["conservation_checked_days"] = len(timeseries)
     summary["artifacts_created"] = int(model.engine.created)
     summary["agent_days"] = int(len(model.people) * cfg.days)
-    return {key: (None if isinstance(value, float) and math.isnan(value) else _plain(value)) for key, value in summary.items()}
+    return {
+        key: (None if isinstance(value, float) and math.isnan(value) else _plain(value))
+        for key, value in summary.items()
+    }
 
 
 def _plain(value: Any) -> Any:

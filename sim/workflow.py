@@ -45,7 +45,9 @@ def build_graph(org: DictConfig) -> nx.DiGraph:
             graph.edges[handoff.source, handoff.target]["routing"].update(routing)
             graph.edges[handoff.source, handoff.target]["rework"] |= bool(handoff.rework)
         else:
-            graph.add_edge(handoff.source, handoff.target, routing=routing, rework=bool(handoff.rework))
+            graph.add_edge(
+                handoff.source, handoff.target, routing=routing, rework=bool(handoff.rework)
+            )
     return graph
 
 
@@ -100,17 +102,23 @@ class RoutingTable:
         return -1
 
 
-def compile_routing(graph: nx.DiGraph, stage_index: dict[str, int], kind_index: dict[str, int]) -> RoutingTable:
+def compile_routing(
+    graph: nx.DiGraph, stage_index: dict[str, int], kind_index: dict[str, int]
+) -> RoutingTable:
     """Compile the graph's edges into a `RoutingTable` (recompiled after each graph edit)."""
     n_stages, n_kinds = len(stage_index), len(kind_index)
     targets: list[list[list[int]]] = [[[] for _ in range(n_kinds)] for _ in range(n_stages)]
     cumulative: list[list[list[float]]] = [[[] for _ in range(n_kinds)] for _ in range(n_stages)]
     rework_to: list[set[int]] = [set() for _ in range(n_stages)]
-    for source, target, data in sorted(graph.edges(data=True), key=lambda e: (stage_index[e[0]], stage_index[e[1]])):
+    for source, target, data in sorted(
+        graph.edges(data=True), key=lambda e: (stage_index[e[0]], stage_index[e[1]])
+    ):
         s, t = stage_index[source], stage_index[target]
         if data["rework"]:
             rework_to[s].add(t)
-        for kind, probability in sorted(data["routing"].items(), key=lambda item: kind_index[item[0]]):
+        for kind, probability in sorted(
+            data["routing"].items(), key=lambda item: kind_index[item[0]]
+        ):
             if probability <= 0:
                 continue
             k = kind_index[kind]
@@ -119,12 +127,18 @@ def compile_routing(graph: nx.DiGraph, stage_index: dict[str, int], kind_index: 
             cumulative[s][k].append(total)
     certain: list[list[int | None]] = [
         [
-            -1 if not cumulative[s][k] else targets[s][k][0] if len(targets[s][k]) == 1 and cumulative[s][k][0] >= 1.0 else None
+            -1
+            if not cumulative[s][k]
+            else targets[s][k][0]
+            if len(targets[s][k]) == 1 and cumulative[s][k][0] >= 1.0
+            else None
             for k in range(n_kinds)
         ]
         for s in range(n_stages)
     ]
-    return RoutingTable(targets=targets, cumulative=cumulative, rework_to=rework_to, certain=certain)
+    return RoutingTable(
+        targets=targets, cumulative=cumulative, rework_to=rework_to, certain=certain
+    )
 
 
 def routing_matrix(graph: nx.DiGraph, kind: str, stages: list[str]) -> np.ndarray:
