@@ -217,7 +217,7 @@ class ProductionConfig:
         rework_effort_share: author hours to fix a returned artifact, relative to drafting it.
     """
 
-    volume_elasticity: float = 0.8
+    volume_elasticity: float = 0.96
     max_backlog_days: float = 1.0
     rework_effort_share: float = 0.5
 
