@@ -143,7 +143,16 @@ class Market:
         self._outreach, self._assets, self._proposals = [], [], []
         return day
 
-    def _record_contact(self, delivered: int, pool: int) -> None:
+    def settle(self, messages_per_day: float, days: int = 2000) -> None:
+        """Start the pool in the steady state of a sending volume (the organisation before AI).
+
+        Fatigue and unsubscribes move slowly (the pool refreshes over months); without this, a
+        run would begin with a market at rest and its baseline would drift for months.
+        """
+        for _ in range(days):
+            self._record_contact(messages_per_day * (1.0 - self.unsubscribed), self.prospects)
+
+    def _record_contact(self, delivered: float, pool: int) -> None:
         p = self.params
         per_prospect = delivered / pool
         memory = 1.0 / p.fatigue_memory_days

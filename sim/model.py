@@ -91,6 +91,8 @@ class OrgModel(mesa.Model):
             if cfg.market.enabled and self.market_stage >= 0 and self.behaviour
             else None
         )
+        if self.market is not None:
+            self.market.settle(self._planned_messages_per_day())
         arrival_draws = Draws(stream("arrivals"))
         for name, node in self.graph.nodes(data=True):
             for kind, rate in node["arrival_rate_per_hour"].items():
@@ -198,6 +200,17 @@ class OrgModel(mesa.Model):
             if self.graph.nodes[n]["role"] == "sales_rep"
         )
         return round(cfg.market.prospects_per_rep * reps)
+
+    def _planned_messages_per_day(self) -> float:
+        """Messages the organisation plans to send per day before AI."""
+        total = 0.0
+        for name, node in self.graph.nodes(data=True):
+            for kind, per_person in node["produces_per_day"].items():
+                k = self.kind_index[kind]
+                if self.market_role[k] == "outreach":
+                    reach = self.prospects_reached[k] * self.messages_per_prospect[k]
+                    total += node["headcount"] * per_person * reach
+        return total
 
     def _baseline_outreach_relevance(self) -> float:
         outreach = [k for k in range(len(self.kind_names)) if self.market_role[k] == "outreach"]
