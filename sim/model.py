@@ -204,7 +204,7 @@ class OrgModel(mesa.Model):
     def _planned_messages_per_day(self) -> float:
         """Messages the organisation plans to send per day before AI."""
         total = 0.0
-        for name, node in self.graph.nodes(data=True):
+        for _, node in self.graph.nodes(data=True):
             for kind, per_person in node["produces_per_day"].items():
                 k = self.kind_index[kind]
                 if self.market_role[k] == "outreach":

@@ -34,7 +34,13 @@ def test_misspelled_key_is_one_line(tmp_path):
 
 def test_a_short_run_writes_its_outputs(tmp_path):
     target = tmp_path / "run"
-    done = absorb("days=8", "ai.rollout_day=3", f"hydra.run.dir={target}", cwd=tmp_path)
+    done = absorb(
+        "days=8",
+        "ai.rollout_day=3",
+        "metrics.warmup_days=1",
+        f"hydra.run.dir={target}",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "dashboard_change" in done.stdout
     for name in (

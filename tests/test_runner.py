@@ -36,7 +36,7 @@ def test_run_returns_books_side_by_side_with_replications():
 
 
 def test_summary_records_what_reproduces_the_run():
-    cfg = sim.load_config(["days=5", "seed=7"])
+    cfg = sim.load_config(["days=5", "seed=7", "metrics.warmup_days=0"])
     summary = sim.run(cfg, progress=False).summary
     assert summary["seed"] == 7
     for package in ("absorb", "mesa", "numpy", "networkx"):
