@@ -196,14 +196,14 @@ class MarketConfig:
     unsubscribe_per_message: float = 0.002
     pool_refresh_per_day: float = 0.01
     soft_bounce_rate: float = 0.01
-    healthy_messages_per_week: float = 1.0
+    healthy_messages_per_week: float = 1.5
     meeting_per_reply: float = 0.5
     qualify_per_meeting: float = 0.5
     base_win_rate: float = 0.25
     defect_win_penalty: float = 0.5
     human_contact_win_weight: float = 0.3
     deal_value: float = 50000.0
-    asset_reads_per_prospect_per_week: float = 0.2
+    asset_reads_per_prospect_per_week: float = 0.05
     asset_useful_reads: int = 5
 
 
@@ -334,7 +334,8 @@ class MetricsConfig:
     """What the books count.
 
     Attributes:
-        dashboard_counts: `all` artifacts (AI tallied like human), or only `outcome_linked` ones.
+        dashboard_counts: `all` artifacts (AI tallied like human), or only `outcome_linked` ones:
+            outreach that produced qualified pipeline, assets that were used, won proposals.
         warmup_days: days excluded from run-level statistics.
         record_artifacts: keep one row per stage visit (artifacts.parquet).
     """
@@ -494,7 +495,8 @@ def validate(cfg: DictConfig) -> None:
             _fail(
                 f"ai.kinds.{kind}", dict(spec), f"a kind in org.kinds ({', '.join(sorted(kinds))})"
             )
-        _check_range(f"ai.kinds.{kind}.effort_ratio", spec.effort_ratio, 0.0, None)
+        if spec.effort_ratio <= 0.0:
+            _fail(f"ai.kinds.{kind}.effort_ratio", spec.effort_ratio, "must be > 0 (a free draft)")
         _check_range(f"ai.kinds.{kind}.review_effort_ratio", spec.review_effort_ratio, 0.0, None)
         _check_range(f"ai.kinds.{kind}.defect_probability", spec.defect_probability, 0.0, 1.0)
         _check_range(f"ai.kinds.{kind}.relevance_mean", spec.relevance_mean, 0.0, 1.0)

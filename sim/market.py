@@ -30,6 +30,7 @@ class DayOfMarket:
     meetings: list[float] = field(default_factory=list)  # source creation hour, per meeting
     qualified: list[float] = field(default_factory=list)  # source creation hour, per opportunity
     replied_sequences: int = 0
+    qualified_sequences: int = 0
     assets_published: int = 0
     assets_used: int = 0
     decisions: int = 0
@@ -101,9 +102,7 @@ class Market:
             relevance = np.array([r for _, _, r, _ in self._outreach])
             created = np.array([c for _, _, _, c in self._outreach])
             messages = int((prospects * per_prospect).sum())
-            weekly_rate = messages / pool * WORKING_DAYS_PER_WEEK
-            healthy = max(p.healthy_messages_per_week, 1e-9)
-            bounce = min(1.0, p.soft_bounce_rate * max(1.0, weekly_rate / healthy))
+            bounce = self.bounce_rate(messages)
             reached = rng.binomial(prospects, (1.0 - self.unsubscribed) * (1.0 - bounce))
             replies = rng.binomial(reached, self.reply_probability(relevance))
             meetings = rng.binomial(replies, p.meeting_per_reply)
@@ -113,10 +112,11 @@ class Market:
             day.prospects_reached = int(reached.sum())
             day.replies = int(replies.sum())
             day.replied_sequences = int((replies > 0).sum())
+            day.qualified_sequences = int((qualified > 0).sum())
             day.meetings = np.repeat(created, meetings).tolist()
             day.qualified = np.repeat(created, qualified).tolist()
         before = self.unsubscribed
-        self._record_contact(day.messages - day.bounces, pool)
+        self._record_contact(self.delivered(day.messages), pool)
         day.unsubscribes = (
             max(0.0, self.unsubscribed - before * (1.0 - p.pool_refresh_per_day)) * pool
         )
@@ -150,7 +150,18 @@ class Market:
         run would begin with a market at rest and its baseline would drift for months.
         """
         for _ in range(days):
-            self._record_contact(messages_per_day * (1.0 - self.unsubscribed), self.prospects)
+            self._record_contact(self.delivered(messages_per_day), self.prospects)
+
+    def bounce_rate(self, messages: float) -> float:
+        """Share of today's messages that soft-bounce: it rises above the healthy volume."""
+        p = self.params
+        weekly_rate = messages / self.prospects * WORKING_DAYS_PER_WEEK
+        healthy = max(p.healthy_messages_per_week, 1e-9)
+        return min(1.0, p.soft_bounce_rate * max(1.0, weekly_rate / healthy))
+
+    def delivered(self, messages: float) -> float:
+        """Messages that reach a subscribed prospect's inbox."""
+        return messages * (1.0 - self.unsubscribed) * (1.0 - self.bounce_rate(messages))
 
     def _record_contact(self, delivered: float, pool: int) -> None:
         p = self.params

@@ -91,8 +91,10 @@ class Books:
         row["time_saved_hours"] = self.time_saved_hours
         if model.cfg.metrics.dashboard_counts == "all":
             counted = drafted
-        else:  # only artifacts that reached an outcome: replied outreach, used asset, won deal
-            counted = (market.replied_sequences + market.assets_used + market.wins) if market else 0
+        else:  # only what reached an outcome: pipeline-making outreach, used asset, won deal
+            counted = (
+                (market.qualified_sequences + market.assets_used + market.wins) if market else 0
+            )
         row["dashboard_counted"] = counted
         row["dashboard_per_fte"] = counted / self.producer_fte if self.producer_fte else 0.0
         # outcome books

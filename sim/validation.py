@@ -129,8 +129,12 @@ def network_from_config(cfg: DictConfig) -> QueueingNetwork:
     graph = build_graph(org)
     names = list(graph.nodes)
     kinds = sorted(
-        {kind for name in names for kind, rate in graph.nodes[name]["arrival_rate_per_hour"].items()
-         if rate > 0}
+        {
+            kind
+            for name in names
+            for kind, rate in graph.nodes[name]["arrival_rate_per_hour"].items()
+            if rate > 0
+        }
     )
     if len(kinds) != 1:
         found = ", ".join(kinds) if kinds else "none"
@@ -339,17 +343,19 @@ def compare(
             relative = (mean - expected) / expected if expected != 0 else math.nan
             covers = bool(ci["ci_low"] <= expected <= ci["ci_high"])
             close = bool(abs(relative) < RELATIVE_TOLERANCE)
-            rows.append({
-                "scope": scope,
-                "metric": symbol,
-                "unit": unit,
-                "analytic": expected,
-                **ci,
-                "relative_error": relative,
-                "ci_covers": covers,
-                "within_tolerance": close,
-                "passed": covers or close,
-            })
+            rows.append(
+                {
+                    "scope": scope,
+                    "metric": symbol,
+                    "unit": unit,
+                    "analytic": expected,
+                    **ci,
+                    "relative_error": relative,
+                    "ci_covers": covers,
+                    "within_tolerance": close,
+                    "passed": covers or close,
+                }
+            )
     return rows
 
 

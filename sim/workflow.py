@@ -41,8 +41,10 @@ def build_graph(org: DictConfig) -> nx.DiGraph:
         )
     for handoff in org.handoffs:
         routing = {k: float(v) for k, v in handoff.routing.items()}
-        if graph.has_edge(handoff.source, handoff.target):
-            graph.edges[handoff.source, handoff.target]["routing"].update(routing)
+        if graph.has_edge(handoff.source, handoff.target):  # repeated pairs add up, as validated
+            existing = graph.edges[handoff.source, handoff.target]["routing"]
+            for kind, probability in routing.items():
+                existing[kind] = existing.get(kind, 0.0) + probability
             graph.edges[handoff.source, handoff.target]["rework"] |= bool(handoff.rework)
         else:
             graph.add_edge(
