@@ -10,8 +10,11 @@ from scipy.stats import poisson
 from sim.config import MarketConfig
 from sim.market import WORKING_DAYS_PER_WEEK, Market
 
-# the equations below are written for a healthy volume of one message a week per prospect
-P = dataclasses.replace(MarketConfig(), healthy_messages_per_week=1.0)
+# the cases below are written for a healthy volume of one message a week per prospect and
+# 0.2 asset reads per prospect a week
+P = dataclasses.replace(
+    MarketConfig(), healthy_messages_per_week=1.0, asset_reads_per_prospect_per_week=0.2
+)
 
 
 def _market(prospects=1000, baseline=0.6, seed=0, **overrides):
