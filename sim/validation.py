@@ -157,7 +157,7 @@ def network_from_config(cfg: DictConfig) -> QueueingNetwork:
         rates = traffic_equations(gamma, routing)
     except ValueError as error:
         raise ConfigError(f"org.handoffs: {error}") from None
-    active = [k for k, i in enumerate(nodes) if rates[k] > 0]
+    active = [k for k in range(len(nodes)) if rates[k] > 1e-12 * gamma.sum()]
     hours_per_day = float(org.hours_per_day)
     for k in active:
         name = names[nodes[k]]
