@@ -179,7 +179,8 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
             "Email volume to prospects, week six after roll-out vs before",
             "tripled (×3)",
             f"×{_show(volume)} (`messages_sent`)",
-            f"matches if ×{low}-×{high} (±20% of ×3)",
+            f"matches if ×{low}-×{high} (±20% of ×3); a calibration check: the volume "
+            "elasticity is fitted to ×3 at the preset's automation rate (docs/model.md)",
             verdict,
             {"ratio": volume},
         )

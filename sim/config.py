@@ -213,7 +213,8 @@ class ProductionConfig:
 
     Attributes:
         volume_elasticity: elasticity of discretionary volume to unit cost; 0 fixes volume.
-        max_backlog_days: producers stop planning new discretionary work beyond this backlog.
+        max_backlog_days: producers stop planning new discretionary work while their queue
+            holds more than this many days of their own capacity.
         rework_effort_share: author hours to fix a returned artifact, relative to drafting it.
     """
 
@@ -302,12 +303,17 @@ class PeopleConfig:
 
     Attributes:
         enabled: people adapt (production plans, vigilance, trust, skill, exhaustion).
-        pressure_backlog_days: backlog, in days of a stage's recent throughput, that feels
-            like full pressure: people skim, work overtime and give up connective time.
+        pressure_backlog_days: backlog, in days of the stage's own capacity (queued work at
+            human effort over the hours its people give the queue), that feels like full
+            pressure: people skim, work overtime and give up connective time.
+        pressure_memory_days: time constant over which felt pressure follows the backlog.
+        connective_crowd_out: whether pressure crowds out coaching and customer time.
     """
 
     enabled: bool = True
     pressure_backlog_days: float = 2.0
+    pressure_memory_days: float = 3.0
+    connective_crowd_out: bool = True
     production: ProductionConfig = field(default_factory=ProductionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
@@ -537,6 +543,7 @@ def validate(cfg: DictConfig) -> None:
             high = None if name == "max_overtime_hours" else 1.0
             _check_range(f"people.{group}.{name}", value, 0.0, high)
     _check_range("people.pressure_backlog_days", people.pressure_backlog_days, 1e-9, None)
+    _check_range("people.pressure_memory_days", people.pressure_memory_days, 1.0, None)
     _check_range(
         "people.production.rework_effort_share", people.production.rework_effort_share, 0.0, None
     )

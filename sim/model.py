@@ -105,8 +105,6 @@ class OrgModel(mesa.Model):
                 )
         self.books = Books(self)
         self.pressure = [0.0] * len(self.stage_names)
-        self.throughput = np.ones(len(self.stage_names))
-        self._departed = np.zeros(len(self.stage_names))
         self.escaped_by_day: deque[int] = deque(maxlen=5)
         self._escaped_before: list[int] = []
         self.control_steps_added: list[str] = []
@@ -192,6 +190,10 @@ class OrgModel(mesa.Model):
             for i in range(len(stage))
         ]
         self.headcount = np.bincount(self.staff.stage, minlength=len(self.stage_names))
+        queue_hours = self.staff.attention_hours - self.staff.connective_target
+        self.capacity_hours = np.bincount(
+            self.staff.stage, weights=queue_hours, minlength=len(self.stage_names)
+        ).tolist()
 
     def _prospect_pool(self, cfg: DictConfig) -> int:
         reps = sum(
@@ -418,8 +420,12 @@ class OrgModel(mesa.Model):
 
     # ------------------------------------------------------------------ state
     def backlog_days(self, stage: int) -> float:
-        """Days of recent throughput the stage's queue holds."""
-        return len(self.engine.queues[stage]) / max(float(self.throughput[stage]), 1.0)
+        """Days of the stage's own capacity its queue holds (queued work at human effort)."""
+        capacity = self.capacity_hours[stage]
+        if capacity <= 0.0:
+            return 0.0
+        effort = self.effort[stage]
+        return sum(effort[artifact.kind] for artifact in self.engine.queues[stage]) / capacity
 
     def human_contact_ratio(self) -> float:
         """Reps' connective (customer) time today relative to what they aim for."""
@@ -445,13 +451,18 @@ class OrgModel(mesa.Model):
         self.books.open_day()
         staff.start_tallies()
         if self.behaviour:
-            pressure_days = cfg.people.pressure_backlog_days
+            people = cfg.people
             self.pressure = [
-                review.pressure(self.backlog_days(s), pressure_days)
+                review.felt_pressure(
+                    self.pressure[s],
+                    review.pressure(self.backlog_days(s), people.pressure_backlog_days),
+                    people.pressure_memory_days,
+                )
                 for s in range(len(self.stage_names))
             ]
             felt = np.array(self.pressure)[staff.stage]
-            staff.connective_hours = exhaustion.connective_hours(staff.connective_target, felt)
+            if people.connective_crowd_out:
+                staff.connective_hours = exhaustion.connective_hours(staff.connective_target, felt)
             ex = cfg.people.exhaustion
             staff.shift_hours = exhaustion.shift_hours(
                 staff.attention_hours,
@@ -477,9 +488,6 @@ class OrgModel(mesa.Model):
         if self.behaviour:
             self._update_people()
             self._govern()
-        departed = np.array(self.engine.departures, dtype=float)
-        self.throughput += 0.2 * ((departed - self._departed) - self.throughput)
-        self._departed = departed
         self.books.close_day(market_day)
 
     def _update_people(self) -> None:

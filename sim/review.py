@@ -13,6 +13,11 @@ def pressure(backlog_days: float, pressure_backlog_days: float) -> float:
     return min(1.0, backlog_days / pressure_backlog_days)
 
 
+def felt_pressure(previous: float, today: float, memory_days: float) -> float:
+    """Pressure as people feel it: they change their routines over days, not overnight."""
+    return previous + (today - previous) / memory_days
+
+
 def vigilance(
     trust: float, ai_made: bool, felt_pressure: float, trust_weight: float, skim_weight: float
 ) -> float:
