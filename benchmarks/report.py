@@ -1,0 +1,487 @@
+"""RESULTS.md: the benchmark figures as Markdown tables, targets, profile and stated gaps."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+TARGET_REPS = 5
+
+
+def _num(x: float, digits: int = 3) -> str:
+    """A number with `digits` significant figures and thousands separators."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if x == 0:
+        return "0"
+    decimals = max(digits - 1 - int(math.floor(math.log10(abs(x)))), 0)
+    return f"{x:,.{decimals}f}"
+
+
+def _pct(x: float, signed: bool = False) -> str:
+    if x is None or math.isnan(x):
+        return "n/a"
+    return f"{x:+.1%}" if signed else f"{x:.1%}"
+
+
+def _stat(stat: dict[str, Any], digits: int = 3) -> str:
+    """Median, with the range and count when there are several values."""
+    values = stat["values"]
+    if len(values) <= 1:
+        return f"{_num(stat['median'], digits)} (n=1)"
+    return (
+        f"{_num(stat['median'], digits)} "
+        f"({_num(min(values), digits)}–{_num(max(values), digits)}, n={len(values)})"
+    )
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _verdict(met: bool | None, extra: str = "") -> str:
+    text = "not evaluated" if met is None else ("**met**" if met else "**not met**")
+    return f"{text}{extra}"
+
+
+def _target(target: str, measured: str, met: bool | None, extra: str = "") -> dict[str, Any]:
+    return {"target": target, "measured": measured, "met": met, "verdict": _verdict(met, extra)}
+
+
+def _scaling_target(sc: dict[str, Any]) -> dict[str, Any]:
+    target = "Cost per agent-day flat within ±30% from 1,000 to 100,000 people"
+    rows = {r["people"]: r for r in sc["rows"]}
+    base = rows.get(1000)
+    if not base or not base.get("reps"):
+        return _target(target, "1,000 people not measured", None)
+    parts, verdicts = [], []
+    for n in (10_000, 100_000):
+        row = rows.get(n)
+        if row and row.get("reps"):
+            wall = row["us_per_agent_day"]["median"] / base["us_per_agent_day"]["median"]
+            cpu = row["cpu_us_per_agent_day"]["median"] / base["cpu_us_per_agent_day"]["median"]
+            parts.append(f"{n:,}: {wall:.2f}× (CPU {cpu:.2f}×)")
+            verdicts.append(0.7 <= wall <= 1.3)
+        elif row and "floor_us_per_agent_day" in row:
+            floor = row["floor_us_per_agent_day"] / base["us_per_agent_day"]["median"]
+            parts.append(f"{n:,}: more than {floor:.2f}× (stopped at the deadline)")
+            verdicts.append(False if floor > 1.3 else None)
+        else:
+            parts.append(f"{n:,}: not measured")
+            verdicts.append(None)
+    met = False if False in verdicts else (None if None in verdicts else True)
+    return _target(target, "relative to 1,000 people: " + "; ".join(parts), met)
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured figure and verdict (met, not met, not evaluated).
+
+    Verdicts use wall time, as the targets do; CPU-time figures are shown beside them
+    because other work on the machine lengthens wall time but hardly CPU time.
+    """
+    out = []
+    q = results.get("queueing")
+    if q:
+        absorb = q["tools"]["absorb"]
+        ratio, matched = absorb["ratio_to_simpy"], absorb["matched"]
+        stretch = " (stretch 5×: " + ("met" if ratio >= 5.0 and matched else "not met") + ")"
+        out.append(
+            _target(
+                "Queueing: absorb ≥ 2× SimPy services/s, theory matched (stretch 5×)",
+                f"{ratio:.2f}× SimPy (per CPU second {absorb['cpu_ratio_to_simpy']:.2f}×); "
+                f"sojourn {_pct(absorb['relative_error'], True)} from theory "
+                f"({'matched' if matched else 'not matched'})",
+                ratio >= 2.0 and matched,
+                stretch,
+            )
+        )
+    s = results.get("seed_case")
+    if s:
+        wall = s["simulate_seconds"]["median"]
+        cpu = s["simulate_cpu_seconds"]["median"]
+        process = s["process_seconds"]["median"]
+        rss = max(s["max_rss_mb"]["values"])
+        process_met = process <= 10.0 and rss <= 1000.0
+        out.append(
+            _target(
+                "Seed case (gtm_2800, 195 days) ≤ 10 s and ≤ 1 GB",
+                f"simulate() {_num(wall)} s wall ({_num(cpu)} s CPU); whole process "
+                f"{_num(process)} s; peak {_num(rss)} MB",
+                wall <= 10.0 and rss <= 1000.0,
+                f" on simulate() (whole process: {'met' if process_met else 'not met'})",
+            )
+        )
+    sc = results.get("scaling")
+    if sc:
+        out.append(_scaling_target(sc))
+    w = results.get("sweep")
+    if w:
+        share = w["sweep_overhead_share"]
+        out.append(
+            _target(
+                "Sweep overhead ≤ 10% of wall time",
+                f"{_pct(share)} of the sweep's wall time is not simulation "
+                f"({_pct(w['sweep_overhead_cpu_share'])} of its CPU time)",
+                share <= 0.10,
+            )
+        )
+    return out
+
+
+def _machine(
+    m: dict[str, Any], total: float | None, sections: dict[str, float] | None = None
+) -> list[str]:
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+    rows = [
+        ["Date", m["date"]],
+        ["CPU", f"{m['cpu']}, {m['cores']} cores"],
+        ["Memory", f"{m['memory_gb']} GB"],
+        ["OS", m["os"]],
+        ["Python", m["python"]],
+        ["Packages", versions],
+        [
+            "Code",
+            f"commit {m['commit']}"
+            + (
+                " with uncommitted changes in sim/ or configs/"
+                if m["sim_or_configs_modified"]
+                else ""
+            ),
+        ],
+        ["Load average (1/5/15 min) at start", " / ".join(map(str, m["load_average_start"]))],
+    ]
+    if total is not None:
+        rows.append(["Total wall time of this run", f"{total:.0f} s"])
+    if sections:
+        rows.append(
+            ["Wall time per section", ", ".join(f"{k} {v:.0f} s" for k, v in sections.items())]
+        )
+    return _table(["", ""], rows)
+
+
+def _queueing(q: dict[str, Any]) -> list[str]:
+    spec = q["spec"]
+    stations = ", ".join(
+        f"{name} c={c} s={s} h (ρ={u})"
+        for name, c, s, u in zip(
+            spec["stations"],
+            spec["servers"],
+            spec["mean_service_hours"],
+            spec["utilisations"],
+            strict=True,
+        )
+    )
+    lines = [
+        f"Network (`benchmarks.peers.JacksonSpec`): external arrivals γ={spec['gamma']}/h at "
+        f"{spec['stations'][0]}; {stations}; rework {spec['rework_prob']:.0%} from "
+        f"{spec['stations'][-1]} back to {spec['stations'][0]}. Horizon "
+        f"{spec['horizon_hours']:,.0f} h (warm-up {spec['warmup_hours']:,.0f} h), about "
+        f"{spec['expected_services']:,.0f} services per run; analytic mean network sojourn "
+        f"T = {q['analytic_sojourn_hours']:.4f} h. {q['reps']} repetitions (seeds 1000+), "
+        "the three tools interleaved in one process. absorb's org is built from the spec; it "
+        + (
+            "is the shipped `configs/org/tandem.yaml` (checked), so "
+            "`absorb experiment=validate_queueing org=tandem` validates this very network."
+            if q.get("same_as_org_tandem")
+            else "differs from the shipped `configs/org/tandem.yaml`."
+        ),
+        "",
+    ]
+    rows = []
+    for name, t in q["tools"].items():
+        low, high = t["sojourn_ci95"]
+        rows.append(
+            [
+                name,
+                _stat(t["services_per_second"]),
+                f"{t['ratio_to_simpy']:.2f}×",
+                f"{_num(t['services_per_cpu_second']['median'])} ({t['cpu_ratio_to_simpy']:.2f}×)",
+                _stat(t["wall_seconds"]),
+                _num(t["services"]["median"], 6),
+                f"{t['sojourn_mean_hours']:.4f} ± {t['sojourn_stderr_hours']:.4f}",
+                f"{q['analytic_sojourn_hours']:.4f}",
+                _pct(t["relative_error"], True),
+                f"{'yes' if t['matched'] else 'no'} (95% CI {low:.3f}–{high:.3f})",
+            ]
+        )
+    lines += _table(
+        [
+            "Tool",
+            "Services/s, median (range, n)",
+            "Ratio to SimPy",
+            "Services per CPU s (ratio)",
+            "Wall s",
+            "Services",
+            "Mean sojourn h ± s.e.",
+            "Analytic h",
+            "Error",
+            "Theory matched",
+        ],
+        rows,
+    )
+    lines += [
+        "",
+        "Sojourn method per tool (mean over repetitions; s.e. from their spread; "
+        "matched = 95% t-interval covers theory or error < 3%, the rule of "
+        "`sim.validation`):",
+        "",
+    ]
+    lines += [f"- {name}: {t['method']}." for name, t in q["tools"].items()]
+    lines += [
+        "- absorb's timed part: `OrgModel(cfg)` and one `step()` per 24-h day (config "
+        "composition excluded); SimPy: environment, resources and `run`; Ciw: network, "
+        "simulation and `simulate_until_max_time` (records read after timing)."
+    ]
+    return lines
+
+
+def _seed(s: dict[str, Any]) -> list[str]:
+    lines = [
+        f"`{' '.join(s['overrides'])}`: {s['people']:,} people, {s['days']} days = "
+        f"{s['agent_days']:,} agent-days. Each repetition is a fresh interpreter "
+        "(`python -m benchmarks.child simulate org=gtm_2800`: `sim.load_config` then "
+        "`sim.runner.simulate(cfg)`); peak memory and CPU from the kernel (`os.wait4`).",
+        "",
+    ]
+    rows = [
+        ["simulate() wall s", _stat(s["simulate_seconds"])],
+        ["simulate() CPU s", _stat(s["simulate_cpu_seconds"])],
+        [
+            "Whole process wall s (interpreter, imports, config, simulate)",
+            _stat(s["process_seconds"]),
+        ],
+        ["Whole process CPU s", _stat(s["cpu_seconds"])],
+        ["Peak resident memory MB", _stat(s["max_rss_mb"])],
+        [
+            "Peak memory of interpreter + imports + config alone (no simulation) MB",
+            f"{_num(s['baseline_rss_mb'])} (n=1)",
+        ],
+        ["Agent-days per second (simulate())", _stat(s["agent_days_per_second"])],
+        [
+            "Imports s / config s",
+            f"{_num(s['import_seconds']['median'])} / {_num(s['config_seconds']['median'])}",
+        ],
+    ]
+    if "cli" in s:
+        c = s["cli"]
+        rows.append(
+            [
+                f"`{c['command']}` wall s (once; Hydra, outputs and figures)",
+                f"{_num(c['wall_seconds'])} (n=1; CPU {_num(c['cpu_seconds'])} s, "
+                f"peak {_num(c['max_rss_mb'])} MB)",
+            ]
+        )
+    return lines + _table(["Figure", "Median (range, n)"], rows)
+
+
+def _scaling(sc: dict[str, Any]) -> list[str]:
+    lines = [
+        f"The default organisation (100 people) with every stage's headcount × N/100 "
+        f"(`org.stages.<stage>.headcount=<n>`), {sc['days']} days, one fresh interpreter per "
+        "repetition calling `sim.runner.simulate(cfg)`.",
+        "",
+    ]
+    measured = [r for r in sc["rows"] if r.get("reps")]
+    ref = next((r for r in measured if r["people"] == 1000), None)
+    rows = []
+    for r in sc["rows"]:
+        if not r.get("reps"):
+            rows.append(
+                [f"{r['people']:,}", f"{r['agent_days']:,}", "0", "skipped: " + r["skipped"]]
+                + [""] * 4
+            )
+            continue
+        cost = r["us_per_agent_day"]["median"]
+        rel = f"{cost / ref['us_per_agent_day']['median']:.2f}×" if ref else "n/a"
+        rows.append(
+            [
+                f"{r['people']:,}",
+                f"{r['agent_days']:,}",
+                f"{r['reps']}" + ("" if r["reps"] >= TARGET_REPS else f" of {r['reps_wanted']}"),
+                _stat(r["simulate_seconds"]),
+                _stat(r["us_per_agent_day"]),
+                _stat(r["cpu_us_per_agent_day"]),
+                _stat(r["max_rss_mb"]),
+                rel,
+            ]
+        )
+    return lines + _table(
+        [
+            "People",
+            "Agent-days",
+            "Reps",
+            "simulate() wall s",
+            "µs per agent-day",
+            "CPU µs per agent-day",
+            "Peak memory MB",
+            "Cost vs 1,000",
+        ],
+        rows,
+    )
+
+
+def _sweep(w: dict[str, Any]) -> list[str]:
+    per = w["simulate_seconds_per_run"]
+    lines = [
+        f"`absorb {w['command']}` as a subprocess, against the same {w['runs']} replications "
+        f"inside one job (`absorb replications={w['runs']} days={w['days']} figures=false`). "
+        f"Simulation time: `sim.runner.simulate` for seeds 0..{w['runs'] - 1} of the same "
+        f"config, one after the other in one fresh interpreter, summed "
+        f"({_num(w['simulate_seconds_total'])} s; {_num(per['median'])} s per run). "
+        f"Non-simulation share of the sweep = 1 − (simulation / {w['workers']} workers) / wall; "
+        "of the one job = 1 − simulation / wall.",
+        "",
+    ]
+    rows = [
+        [
+            f"Sweep, joblib, {w['workers']} workers",
+            _stat(w["sweep_wall_seconds"]),
+            _stat(w["sweep_cpu_seconds"]),
+            _num(w["sweep_runs_per_minute"]),
+            f"{_pct(w['sweep_overhead_share'])} of wall "
+            f"({_pct(w['sweep_overhead_cpu_share'])} of CPU)",
+        ],
+        [
+            f"One job, replications={w['runs']} (1 core)",
+            _stat(w["one_job_wall_seconds"]),
+            _stat(w["one_job_cpu_seconds"]),
+            _num(w["one_job_runs_per_minute"]),
+            f"{_pct(w['one_job_overhead_share'])} of wall",
+        ],
+    ]
+    lines += _table(["Run", "Wall s", "CPU s", "Runs per minute", "Not simulation"], rows)
+    lines += [
+        "",
+        f"Of the sweep's overhead, the command line's validation of every swept value "
+        f"before Hydra starts (`sim.cli.preflight`, in-process) takes "
+        f"{_num(w['preflight_seconds'])} s.",
+    ]
+    return lines
+
+
+def _profile(name: str, p: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### {name}",
+        "",
+        f"pyinstrument, {p['what']}: {_num(p['duration_seconds'])} s profiled.",
+        "",
+        "Hottest functions by own time (share of the profiled run):",
+        "",
+    ]
+    lines += _table(
+        ["Function", "Where", "Own time", "With callees"],
+        [
+            [f"`{h['function']}`", h["location"], _pct(h["self_share"]), _pct(h["total_share"])]
+            for h in p["self"]
+        ],
+    )
+    lines += ["", "Hottest functions of `sim/` including what they call:", ""]
+    lines += _table(
+        ["Function", "Where", "With callees", "Own time"],
+        [
+            [f"`{h['function']}`", h["location"], _pct(h["total_share"]), _pct(h["self_share"])]
+            for h in p["total"]
+        ],
+    )
+    return lines
+
+
+def _reps(what: str, made: int, wanted: int) -> str:
+    why = "the time budget ran out" if made < wanted else "as planned for this run"
+    return f"{what}: {made} repetition(s), fewer than {TARGET_REPS} ({why}; {wanted} planned)."
+
+
+def gaps(results: dict[str, Any]) -> list[str]:
+    """Where the run fell short of the method (fewer repetitions, skipped sizes)."""
+    out = []
+    q = results.get("queueing")
+    if q and q["reps"] < TARGET_REPS:
+        out.append(_reps("Queueing", q["reps"], q["reps_wanted"]))
+    s = results.get("seed_case")
+    if s and s["reps"] < TARGET_REPS:
+        out.append(_reps("Seed case", s["reps"], s["reps_wanted"]))
+    if s and "cli" in s:
+        out.append("Seed case: the command line `absorb org=gtm_2800` is timed once, as asked.")
+    sc = results.get("scaling")
+    if sc:
+        for r in sc["rows"]:
+            if not r.get("reps"):
+                out.append(f"Scaling, {r['people']:,} people: not measured ({r['skipped']}).")
+            elif r["reps"] < TARGET_REPS:
+                out.append(
+                    _reps(f"Scaling, {r['people']:,} people", r["reps"], r["reps_wanted"])
+                    + " One run of this size takes "
+                    f"{_num(r['process_seconds']['median'])} s; the whole `make bench` "
+                    "must stay under 10 minutes."
+                )
+    w = results.get("sweep")
+    if w:
+        if w["reps"] < TARGET_REPS:
+            pair = w["sweep_wall_seconds"]["median"] + w["one_job_wall_seconds"]["median"]
+            out.append(
+                _reps("Sweep", w["reps"], w["reps_wanted"])
+                + f" A sweep and its one-job alternative take {_num(pair)} s together;"
+                f" each is itself a total over {w['runs']} runs. The simulation time"
+                f" is measured once (the sum of {w['runs']} runs)."
+            )
+        last = w["runs"] - 1
+        out.append(
+            f"Sweep: the one-job alternative runs replications 0..{last} of seed 0; the "
+            f"simulation time is measured on seeds 0..{last} (replication 0), the "
+            "sweep's configs: the same model and run length, other random streams."
+        )
+    return out
+
+
+def render(results: dict[str, Any], total_seconds: float | None = None) -> str:
+    """The whole RESULTS.md."""
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m benchmarks`); see `benchmarks/README.md`. Every "
+        "figure is the median of the stated number of repetitions (n), with the range.",
+        "",
+        "## Machine",
+        "",
+    ]
+    sections = {
+        key: results[key]["section_seconds"]
+        for key in ("queueing", "seed_case", "sweep", "scaling")
+        if key in results and "section_seconds" in results[key]
+    }
+    lines += _machine(results["machine"], total_seconds, sections)
+    lines += [
+        "",
+        "Other work on the machine lengthens wall times: see the load averages "
+        "recorded per section in `results.json`, and compare wall with CPU time.",
+        "",
+    ]
+    lines += ["## Targets", ""]
+    lines += _table(
+        ["Target", "Measured", "Verdict"],
+        [[t["target"], t["measured"], t["verdict"]] for t in targets(results)],
+    )
+    sections = [
+        ("queueing", "1. Queueing network against SimPy and Ciw", _queueing),
+        ("seed_case", "2. Seed case", _seed),
+        ("scaling", "3. Scaling", _scaling),
+        ("sweep", "4. Sweeps", _sweep),
+    ]
+    for key, title, write in sections:
+        if key in results:
+            lines += ["", f"## {title}", ""] + write(results[key])
+    profiles = [
+        (name, results[key]["profile"])
+        for key, name in (("queueing", "Queueing network (absorb)"), ("seed_case", "Seed case"))
+        if key in results and "profile" in results[key]
+    ]
+    if profiles:
+        lines += ["", "## Profile", ""]
+        for name, p in profiles:
+            lines += _profile(name, p) + [""]
+    stated = gaps(results)
+    if stated:
+        lines += ["", "## Stated gaps", ""] + [f"- {g}" for g in stated]
+    return "\n".join(lines).rstrip() + "\n"
