@@ -7,6 +7,7 @@ nothing behind.
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 from pathlib import Path
@@ -14,9 +15,16 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from sim.config import CONFIG_DIR, ConfigError, load_config, register_configs, validate
+from sim.config import (
+    CONFIG_DIR,
+    ConfigError,
+    load_config,
+    one_line,
+    register_configs,
+    validate,
+)
 
 # Hydra's own flags that take a value as the next argument.
 _FLAGS_WITH_VALUE = {
@@ -81,10 +89,24 @@ def preflight(argv: list[str]) -> None:
             swept[key] = [
                 str(v) for v in parser.parse_override(f"{key}={value}").sweep_string_iterator()
             ]
+    groups = {path.name for path in CONFIG_DIR.iterdir() if path.is_dir()}
+    base = load_config(fixed + first)
     for key, values in swept.items():
         others = [f"{k}={v[0]}" for k, v in swept.items() if k != key]
-        for value in values:
-            load_config(fixed + others + [f"{key}={value}"])
+        for value in values[1:]:
+            if key.startswith(("+", "~")) or key.split("/")[0] in groups:
+                load_config(fixed + others + [f"{key}={value}"])  # a group choice: compose it
+            else:  # a value: set it on the composed config, far cheaper than composing again
+                _check_value(base, key, parser.parse_override(f"{key}={value}").value())
+
+
+def _check_value(base: DictConfig, key: str, value: object) -> None:
+    candidate = copy.deepcopy(base)
+    try:
+        OmegaConf.update(candidate, key, value, merge=True)
+    except Exception as error:  # OmegaConf's type and key errors
+        raise ConfigError(one_line(error)) from None
+    validate(candidate)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")

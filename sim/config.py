@@ -7,7 +7,8 @@ value into one `ConfigError` whose message names the key, the value and what is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -591,27 +592,33 @@ def load_config(
 
 
 def one_line(error: BaseException) -> str:
-    """Condense a Hydra or OmegaConf error into one line naming the key and the problem."""
-    text = str(error).strip()
+    """Condense a Hydra or OmegaConf error into one line naming the key and what is allowed."""
+    text = str(error.__cause__ or error).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    missing = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+    if missing and "Available options" in text:
+        start = next(i for i, line in enumerate(lines) if line.startswith("Available options"))
+        options = [
+            line for line in lines[start + 1 :] if not line.startswith(("Config", "provider"))
+        ]
+        group, choice = missing.groups()
+        return f"{group}={choice} is not allowed: one of {', '.join(options)}"
     full_key = next(
         (line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), ""
     )
+    unknown = re.search(r"Key '([^']+)' not in '([A-Za-z]+)'", text)
+    if unknown and unknown.group(2) in globals():
+        keys = ", ".join(f.name for f in fields(globals()[unknown.group(2)]))
+        return f"{full_key or unknown.group(1)} is not a known key: allowed here are {keys}"
     reason = next(
         (
             line
             for line in lines
-            if not line.startswith(
-                ("full_key", "object_type", "reference_type", "To append", "Set the environment")
-            )
+            if not line.startswith(("full_key", "object_type", "reference_type"))
         ),
         text,
     )
-    if "Key '" in text and "not in" in text:
-        reason = next(line for line in lines if "Key '" in line)
-    if full_key and full_key not in reason:
-        return f"{full_key}: {reason}"
-    return reason
+    return f"{full_key}: {reason}" if full_key and full_key not in reason else reason
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:

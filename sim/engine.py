@@ -25,8 +25,7 @@ from itertools import count
 
 _ARRIVE = 0
 _COMPLETE = 1
-_PAUSE = 2
-_SOURCE = 3
+_SOURCE = 2
 
 
 class Artifact:
@@ -137,6 +136,7 @@ class Engine:
         self.segment_start = [0.0] * n_people
         self.shift_end = [0.0] * n_people
         self.busy_hours = [0.0] * n_people
+        self._pausing: list[int] = []  # people whose work runs past the end of their shift
         # stages
         self.queues: list[deque[Artifact]] = [deque() for _ in range(n_stages)]
         self.idle: list[deque[int]] = [deque() for _ in range(n_stages)]
@@ -200,6 +200,7 @@ class Engine:
 
         Work carried over from yesterday resumes first; idle people then take queued work.
         """
+        self._settle_pauses(day_start)
         shift_end = self.shift_end
         busy = self.busy_hours
         holding = self.holding
@@ -226,9 +227,24 @@ class Engine:
         if end <= self.shift_end[person]:
             heapq.heappush(self._events, (end, next(self._sequence), _COMPLETE, person, None))
         else:
-            heapq.heappush(
-                self._events, (self.shift_end[person], next(self._sequence), _PAUSE, person, None)
-            )
+            self._pausing.append(person)
+
+    def _settle_pauses(self, now: float) -> None:
+        """Book the work of shifts that ended mid-artifact; the rest waits for tomorrow.
+
+        Nothing reads a person's hours while their shift is over, so instead of an event per
+        shift end the bookkeeping is done in one pass once the clock has passed it.
+        """
+        waiting = []
+        for person in self._pausing:
+            end = self.shift_end[person]
+            if end <= now:
+                worked = end - self.segment_start[person]
+                self.busy_hours[person] += worked
+                self.remaining[person] -= worked
+            else:
+                waiting.append(person)
+        self._pausing = waiting
 
     # ------------------------------------------------------------------ service
     def _count(self, stage: int, time: float, change: int) -> None:
@@ -252,20 +268,7 @@ class Engine:
         while idle:
             person = idle.popleft()
             if shift_end[person] > time:
-                artifact.started = time
-                self.holding[person] = artifact
-                work = artifact.work = self.service_hours(stage, artifact, person)
-                self.remaining[person] = work
-                self.segment_start[person] = time
-                if time + work <= shift_end[person]:
-                    heapq.heappush(
-                        self._events, (time + work, next(self._sequence), _COMPLETE, person, None)
-                    )
-                else:
-                    heapq.heappush(
-                        self._events,
-                        (shift_end[person], next(self._sequence), _PAUSE, person, None),
-                    )
+                self._start(stage, person, artifact, time)
                 return
         self.queues[stage].append(artifact)
         self.queued_entered_sum[stage] += time
@@ -278,37 +281,13 @@ class Engine:
         self.segment_start[person] = time
         self._schedule_work(person, time)
 
-    def _complete(self, person: int, time: float) -> None:
-        artifact = self.holding[person]
-        self.holding[person] = None
-        self.busy_hours[person] += time - self.segment_start[person]
-        stage = self.person_stage[person]
-        self.departures[stage] += 1
-        self.sojourn_sum[stage] += time - artifact.entered
-        self.wait_sum[stage] += artifact.started - artifact.entered
-        if self.record_visits:
-            self._record_visit(stage, artifact, time)
-        self._count(stage, time, -1)
-        following = self.on_complete(stage, artifact, person, time)
-        queue = self.queues[stage]
-        if queue and self.shift_end[person] > time:
-            waiting = queue.popleft()
-            self.queued_entered_sum[stage] -= waiting.entered
-            self._start(stage, person, waiting, time)
-        else:
-            self.idle[stage].append(person)
-        if following >= 0:
-            self.arrive(following, artifact, time)
-        else:
-            self.done += 1
-            self.on_done(artifact, -1, time)
-
     def run_until(self, end: float) -> None:
         """Process every event up to and including clock hour `end`.
 
-        The completion path (`_complete` followed by the next start) is written out inline:
-        it runs once per service and is the engine's hot path. `_complete` and `_start` say
-        the same thing one step at a time.
+        A completion frees the person, books the stage's statistics, asks `on_complete` where
+        the artifact goes, lets the person take the head of the queue if their shift goes on,
+        and sends the artifact on. It runs once per service, the engine's hot path, so it is
+        written out inline here rather than split into methods.
         """
         events = self._events
         pop, push, sequence = heapq.heappop, heapq.heappush, self._sequence
@@ -318,7 +297,7 @@ class Engine:
         in_stage, area, last_change = self.in_stage, self.area, self.last_change
         departures, sojourn_sum, wait_sum = self.departures, self.sojourn_sum, self.wait_sum
         service_hours, on_complete, arrive = self.service_hours, self.on_complete, self.arrive
-        record_visits = self.record_visits
+        record_visits, pausing = self.record_visits, self._pausing
         while events and events[0][0] <= end:
             time, _, code, target, artifact = pop(events)
             if code == _COMPLETE:
@@ -348,7 +327,7 @@ class Engine:
                     if time + work <= shift_end[person]:
                         push(events, (time + work, next(sequence), _COMPLETE, person, None))
                     else:
-                        push(events, (shift_end[person], next(sequence), _PAUSE, person, None))
+                        pausing.append(person)
                 else:
                     idle[stage].append(person)
                 if following >= 0:
@@ -358,9 +337,6 @@ class Engine:
                     self.on_done(artifact, -1, time)
             elif code == _ARRIVE:
                 arrive(target, artifact, time)
-            elif code == _PAUSE:
-                busy_hours[target] += time - segment_start[target]
-                remaining[target] -= time - segment_start[target]
             else:
                 stage, mean_gap, make, exponential = self._sources[target]
                 push(
@@ -369,6 +345,7 @@ class Engine:
                 self.created += 1
                 arrive(stage, make(time), time)
         self.now = end
+        self._settle_pauses(end)
         for stage in range(len(self.queues)):
             self._count(stage, end, 0)
 

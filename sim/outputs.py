@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.plots import run_figures
 from sim.runner import RunResult
 
 
@@ -63,6 +62,8 @@ def write_run(result: RunResult, directory: Path, figures: bool = True) -> list[
                 _write_frame(frame.reset_index(drop=True), folder / "timeseries.parquet")
                 _write_json(summary, folder / "summary.json")
         if figures:
+            from sim.plots import run_figures  # matplotlib loads only when figures are drawn
+
             run_figures(result.timeseries, int(result.config.ai.rollout_day), staging)
         if result.visits is not None:
             _write_frame(result.visits, staging / "artifacts.parquet")

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.outputs
+import sim.plots
 from sim.outputs import write_run
 
 
@@ -37,7 +37,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(result, tmp_path, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.outputs, "run_figures", broken)
+    monkeypatch.setattr(sim.plots, "run_figures", broken)
     with pytest.raises(RuntimeError):
         write_run(result, tmp_path)
     assert list(tmp_path.iterdir()) == []
