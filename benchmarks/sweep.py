@@ -50,6 +50,22 @@ def sweep_command(runs: int, days: int, workers: int, directory: Path) -> list[s
     ]
 
 
+def batched_command(runs: int, days: int, workers: int, directory: Path) -> list[str]:
+    """The same runs as one job per worker, replications inside each job (the presets' way)."""
+    return [
+        ABSORB,
+        "-m",
+        "hydra/launcher=joblib",
+        f"hydra.launcher.n_jobs={workers}",
+        f"seed=range({workers})",
+        f"replications={runs // workers}",
+        f"days={days}",
+        f"hydra.sweep.dir={directory}",
+        "hydra.sweep.subdir='seed=${seed}'",
+        "figures=false",
+    ]
+
+
 def one_job_command(runs: int, days: int, directory: Path) -> list[str]:
     """The one-job alternative: the same number of replications inside one run."""
     return [
@@ -85,6 +101,7 @@ def bench(runs: int, days: int, workers: int, reps: int, budget: Budget) -> dict
     """
     load_before = load_average()
     sweep_wall, sweep_cpu, one_wall, one_cpu = Stat(), Stat(), Stat(), Stat()
+    batched_wall, batched_cpu = Stat(), Stat()
     slowest = 0.0
     with tempfile.TemporaryDirectory(prefix="absorb-bench-") as tmp:
         root = Path(tmp)
@@ -111,6 +128,18 @@ def bench(runs: int, days: int, workers: int, reps: int, budget: Budget) -> dict
                 raise RuntimeError(f"one job: exit {one.returncode}\n{one.stderr[-2000:]}")
             one_wall.values.append(one.wall_seconds)
             one_cpu.values.append(one.cpu_seconds)
+            directory = root / f"batched{rep}"
+            batched = run_child(
+                batched_command(runs, days, workers, directory), cwd=root, timeout=TIMEOUT
+            )
+            finished = len(list(directory.glob("seed=*/seed=*/summary.json")))
+            if batched.returncode != 0 or finished != runs:
+                raise RuntimeError(
+                    f"batched sweep: exit {batched.returncode}, {finished}/{runs} runs written\n"
+                    f"{batched.stderr[-2000:]}"
+                )
+            batched_wall.values.append(batched.wall_seconds)
+            batched_cpu.values.append(batched.cpu_seconds)
             slowest = max(slowest, time.perf_counter() - began)
         argv = sweep_command(runs, days, workers, root / "preflight")[1:]
     simulation = check(
@@ -129,6 +158,11 @@ def bench(runs: int, days: int, workers: int, reps: int, budget: Budget) -> dict
         "command": " ".join(sweep_command(runs, days, workers, Path("<tmp>"))[1:]),
         "sweep_wall_seconds": sweep_wall.to_dict(),
         "sweep_cpu_seconds": sweep_cpu.to_dict(),
+        "batched_command": " ".join(batched_command(runs, days, workers, Path("<tmp>"))[1:]),
+        "batched_wall_seconds": batched_wall.to_dict(),
+        "batched_cpu_seconds": batched_cpu.to_dict(),
+        "batched_runs_per_minute": runs / batched_wall.median * 60,
+        "batched_overhead_share": 1 - (total / workers) / batched_wall.median,
         "one_job_wall_seconds": one_wall.to_dict(),
         "one_job_cpu_seconds": one_cpu.to_dict(),
         "simulate_seconds_per_run": per_run.to_dict(),

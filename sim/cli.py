@@ -15,7 +15,7 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.config import (
     CONFIG_DIR,
@@ -90,7 +90,9 @@ def preflight(argv: list[str]) -> None:
                 str(v) for v in parser.parse_override(f"{key}={value}").sweep_string_iterator()
             ]
     groups = {path.name for path in CONFIG_DIR.iterdir() if path.is_dir()}
-    base = load_config(fixed + first)
+    base = copy.deepcopy(cfg)
+    with open_dict(base):
+        del base["hydra"]
     for key, values in swept.items():
         others = [f"{k}={v[0]}" for k, v in swept.items() if k != key]
         for value in values[1:]:
