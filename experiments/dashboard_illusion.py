@@ -11,7 +11,8 @@ numbers), so what the market does anyway (e.g. a pool that tires of outreach) ca
 gap is the dashboard's change minus the qualified pipeline's change, both against automation 0.
 
 Control: `metrics.dashboard_counts=outcome_linked`: the dashboard counts only artifacts that
-reached an outcome (replied outreach, used assets, won proposals). The simulation itself is
+reached an outcome (outreach that produced qualified pipeline, used assets, won
+proposals). The simulation itself is
 unchanged (the same draws give the same outcomes), only what the dashboard counts differs.
 """
 
@@ -257,7 +258,8 @@ EFFECT = Effect(
     control={"metrics.dashboard_counts": "outcome_linked"},
     control_note=(
         "the dashboard counts only artifacts that "
-        "reached an outcome (replied outreach, used assets, won proposals) instead of every "
+        "reached an outcome (outreach that produced qualified pipeline, used assets, won "
+        "proposals) instead of every "
         "artifact, AI outputs tallied like human ones."
     ),
     run_metrics=run_metrics,

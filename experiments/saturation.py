@@ -54,6 +54,7 @@ CAPACITY_MECHANISMS = {
     "people.exhaustion.max_overtime_hours": "overtime when the backlog presses",
     "people.review.skim_effort_cut": "skimming (shorter reviews) under pressure",
     "people.exhaustion.capacity_loss": "attention lost to exhaustion",
+    "people.connective_crowd_out": "connective time given up for the queue under pressure",
 }
 
 
@@ -395,9 +396,7 @@ def report(
     lines = [
         "Mechanisms that change capacity during the run, as set in this sweep: " + switched + ". "
         "The saturation preset switches them off so that each stage's capacity is what the "
-        "config says (an experimental design choice; the other presets keep them on). "
-        "Still on: people give up connective time (coaching, customer time) when their backlog "
-        "presses, which adds hours to stages with connective time (managers).",
+        "config says (an experimental design choice; the other presets keep them on).",
         "",
         "### Where the config's arithmetic puts utilisation at 1",
         "",
