@@ -77,6 +77,19 @@ def one_job_command(runs: int, days: int, directory: Path) -> list[str]:
     ]
 
 
+def _run_sweep(label: str, command: list[str], pattern: str, runs: int):
+    """Run a sweep command and check that every run wrote its summary."""
+    directory = Path(next(a for a in command if a.startswith("hydra.sweep.dir=")).split("=", 1)[1])
+    done = run_child(command, cwd=directory.parent, timeout=TIMEOUT)
+    finished = len(list(directory.glob(f"{pattern}/summary.json")))
+    if done.returncode != 0 or finished != runs:
+        raise RuntimeError(
+            f"{label}: exit {done.returncode}, {finished}/{runs} runs written\n"
+            f"{done.stderr[-2000:]}"
+        )
+    return done
+
+
 def _preflight_seconds(argv: list[str]) -> float:
     """Wall time of the CLI's validation of every swept value (`sim.cli.preflight`)."""
     from sim.cli import preflight
@@ -109,16 +122,9 @@ def bench(runs: int, days: int, workers: int, reps: int, budget: Budget) -> dict
             if rep > 0 and not budget.fits(slowest):
                 break
             began = time.perf_counter()
-            directory = root / f"sweep{rep}"
-            sweep = run_child(
-                sweep_command(runs, days, workers, directory), cwd=root, timeout=TIMEOUT
+            sweep = _run_sweep(
+                "sweep", sweep_command(runs, days, workers, root / f"sweep{rep}"), "seed=*", runs
             )
-            finished = len(list(directory.glob("seed=*/summary.json")))
-            if sweep.returncode != 0 or finished != runs:
-                raise RuntimeError(
-                    f"sweep: exit {sweep.returncode}, {finished}/{runs} runs written\n"
-                    f"{sweep.stderr[-2000:]}"
-                )
             sweep_wall.values.append(sweep.wall_seconds)
             sweep_cpu.values.append(sweep.cpu_seconds)
             one = run_child(
@@ -128,16 +134,8 @@ def bench(runs: int, days: int, workers: int, reps: int, budget: Budget) -> dict
                 raise RuntimeError(f"one job: exit {one.returncode}\n{one.stderr[-2000:]}")
             one_wall.values.append(one.wall_seconds)
             one_cpu.values.append(one.cpu_seconds)
-            directory = root / f"batched{rep}"
-            batched = run_child(
-                batched_command(runs, days, workers, directory), cwd=root, timeout=TIMEOUT
-            )
-            finished = len(list(directory.glob("seed=*/seed=*/summary.json")))
-            if batched.returncode != 0 or finished != runs:
-                raise RuntimeError(
-                    f"batched sweep: exit {batched.returncode}, {finished}/{runs} runs written\n"
-                    f"{batched.stderr[-2000:]}"
-                )
+            command = batched_command(runs, days, workers, root / f"batched{rep}")
+            batched = _run_sweep("batched sweep", command, "seed=*/seed=*", runs)
             batched_wall.values.append(batched.wall_seconds)
             batched_cpu.values.append(batched.cpu_seconds)
             slowest = max(slowest, time.perf_counter() - began)
