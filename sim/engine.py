@@ -152,7 +152,8 @@ class Engine:
         self.sojourn_sum = [0.0] * n_stages
         self.wait_sum = [0.0] * n_stages
         self.statistics_since = 0.0
-        # conservation
+        # conservation: created = queued + in service + done + dropped (no mechanism drops work
+        # yet; a relevance filter or WIP limit would count here)
         self.created = 0
         self.done = 0
         self.dropped = 0
@@ -189,10 +190,6 @@ class Engine:
         """Let a newly created artifact enter `stage` now (the clock must be at `time`)."""
         self.created += 1
         self.arrive(stage, artifact, time)
-
-    def drop(self, artifact: Artifact) -> None:
-        """Count an artifact abandoned outside any queue (e.g. filtered before sending)."""
-        self.dropped += 1
 
     # ------------------------------------------------------------------ shifts
     def open_shifts(self, day_start: float, hours: list[float]) -> None:
