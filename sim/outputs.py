@@ -64,7 +64,13 @@ def write_run(result: RunResult, directory: Path, figures: bool = True) -> list[
         if figures:
             from sim.plots import run_figures  # matplotlib loads only when figures are drawn
 
-            run_figures(result.timeseries, int(result.config.ai.rollout_day), staging)
+            config = result.config
+            run_figures(
+                result.timeseries,
+                int(config.ai.rollout_day),
+                staging,
+                int(config.metrics.warmup_days),
+            )
         if result.visits is not None:
             _write_frame(result.visits, staging / "artifacts.parquet")
     except BaseException:

@@ -41,10 +41,17 @@ def queues_figure(timeseries: pd.DataFrame, rollout_day: int, path: Path) -> Non
     plt.close(fig)
 
 
-def books_figure(timeseries: pd.DataFrame, rollout_day: int, path: Path) -> None:
-    """Dashboard books against outcome books, each indexed to its pre-roll-out mean (= 100)."""
+def books_figure(
+    timeseries: pd.DataFrame, rollout_day: int, path: Path, warmup_days: int = 0
+) -> None:
+    """Dashboard books against outcome books, each indexed to its pre-roll-out mean (= 100).
+
+    The baseline is the summary's "before": from the end of the warm-up to the roll-out.
+    """
     daily = _daily(timeseries)
-    before = daily[daily.index < rollout_day] if rollout_day > 0 else daily.iloc[:ROLLING_DAYS]
+    before = daily[(daily.index >= warmup_days) & (daily.index < rollout_day)]
+    if before.empty:
+        before = daily.iloc[:ROLLING_DAYS]
     series = {
         "dashboard: artifacts per FTE": ("dashboard_per_fte", "tab:blue", "-"),
         "dashboard: messages sent": ("messages_sent", "tab:cyan", "-"),
@@ -95,10 +102,12 @@ def people_figure(timeseries: pd.DataFrame, rollout_day: int, path: Path) -> Non
     plt.close(fig)
 
 
-def run_figures(timeseries: pd.DataFrame, rollout_day: int, directory: Path) -> list[Path]:
+def run_figures(
+    timeseries: pd.DataFrame, rollout_day: int, directory: Path, warmup_days: int = 0
+) -> list[Path]:
     """Draw the three figures of a run into `directory`."""
     paths = [directory / "queues.png", directory / "books.png", directory / "people.png"]
     queues_figure(timeseries, rollout_day, paths[0])
-    books_figure(timeseries, rollout_day, paths[1])
+    books_figure(timeseries, rollout_day, paths[1], warmup_days)
     people_figure(timeseries, rollout_day, paths[2])
     return paths
