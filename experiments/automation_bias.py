@@ -34,11 +34,10 @@ from experiments.common import (
     fmt_ci,
     level_table,
     paired,
-    ratio,
     rollout_day,
     summary_at,
 )
-from sim.stats import confidence_interval
+from sim.stats import confidence_interval, ratio
 
 WINDOW_DAYS = 40
 MIN_DEFECTS = 10  # a window's detection rate needs at least this many reviewed defects

@@ -136,18 +136,6 @@ def last_quarter(timeseries: pd.DataFrame, cfg: DictConfig) -> pd.DataFrame:
     return timeseries[timeseries.day >= int(cfg.days) - max(1, int(cfg.days) // 4)]
 
 
-def ratio(numerator: pd.Series, denominator: pd.Series) -> float:
-    """Pooled ratio of two daily counts over a window (NaN when the denominator is 0)."""
-    total = float(denominator.sum())
-    return float(numerator.sum()) / total if total > 0 else math.nan
-
-
-def mean(series: pd.Series) -> float:
-    """Mean of the defined values (NaN when there are none)."""
-    values = series.dropna()
-    return float(values.mean()) if len(values) else math.nan
-
-
 def slope_per_day(days: pd.Series, values: pd.Series) -> float:
     """Least-squares slope of `values` against `days` (units per day)."""
     x = np.asarray(days, dtype=float)

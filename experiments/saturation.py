@@ -39,13 +39,12 @@ from experiments.common import (
     fmt_ci,
     last_quarter,
     level_table,
-    mean,
     rollout_day,
     slope_per_day,
     summary_at,
 )
 from sim.capacity import saturation_point, utilisation
-from sim.stats import confidence_interval
+from sim.stats import confidence_interval, mean
 from sim.workflow import build_graph
 
 # Mechanisms that change a stage's capacity during the run; the preset switches them off.

@@ -30,8 +30,9 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import plotting
-from experiments.common import fmt, ratio
-from sim.stats import confidence_interval
+from experiments.common import fmt
+from sim.outputs import write_json
+from sim.stats import confidence_interval, mean, ratio, relative_change
 
 UPWORK_2024 = {
     "workload_rose_share": (0.77, "say AI added to their workload"),
@@ -126,11 +127,6 @@ def _per_replication(runs: list[pd.DataFrame], metric: Callable[[pd.DataFrame], 
     return _ci([metric(ts) for ts in runs])
 
 
-def _mean(frame: pd.DataFrame, column: str) -> float:
-    values = frame[column].dropna()
-    return float(values.mean()) if len(values) else math.nan
-
-
 def _throughput_before(before: pd.DataFrame, stage: str) -> float:
     """Departures per day of `stage` before the roll-out.
 
@@ -140,10 +136,6 @@ def _throughput_before(before: pd.DataFrame, stage: str) -> float:
     if before.empty:
         return math.nan
     return float(before[f"completed_{stage}"].iloc[-1]) / len(before)
-
-
-def _change(after: float, before: float) -> float:
-    return after / before - 1.0 if before and not math.isnan(before) else math.nan
 
 
 def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, Any]]) -> list[Fact]:
@@ -166,7 +158,7 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
     # 1. email volume six weeks after roll-out
     volume = _per_replication(
         runs,
-        lambda ts: _mean(w.week_six(ts), "messages_sent") / _mean(w.before(ts), "messages_sent"),
+        lambda ts: mean(w.week_six(ts)["messages_sent"]) / mean(w.before(ts)["messages_sent"]),
     )
     low, high = 2.4, 3.6
     verdict = (
@@ -231,11 +223,13 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
     # 3. unsubscribes and bounces creep up
     unsub = _per_replication(
         runs,
-        lambda ts: _change(_mean(w.late(ts), "unsubscribes"), _mean(w.before(ts), "unsubscribes")),
+        lambda ts: relative_change(
+            mean(w.late(ts)["unsubscribes"]), mean(w.before(ts)["unsubscribes"])
+        ),
     )
     bounce = _per_replication(
         runs,
-        lambda ts: _change(
+        lambda ts: relative_change(
             ratio(w.late(ts).bounces, w.late(ts).messages_sent),
             ratio(w.before(ts).bounces, w.before(ts).messages_sent),
         ),
@@ -266,14 +260,12 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
             if step is None:
                 continue
             tts_before.append(
-                _mean(ts[(ts.day >= step - 10) & (ts.day < step)], "time_to_send_days")
+                mean(ts[(ts.day >= step - 10) & (ts.day < step)]["time_to_send_days"])
             )
-            tts_after.append(
-                _mean(ts[(ts.day >= step) & (ts.day < step + 30)], "time_to_send_days")
-            )
+            tts_after.append(mean(ts[(ts.day >= step) & (ts.day < step + 30)]["time_to_send_days"]))
         rise = _ci(np.subtract(tts_after, tts_before))
-        late_tts = _per_replication(runs, lambda ts: _mean(w.late(ts), "time_to_send_days"))
-        pre_tts = _per_replication(runs, lambda ts: _mean(w.before(ts), "time_to_send_days"))
+        late_tts = _per_replication(runs, lambda ts: mean(w.late(ts)["time_to_send_days"]))
+        pre_tts = _per_replication(runs, lambda ts: mean(w.before(ts)["time_to_send_days"]))
         simulation = (
             f"control steps added on day {_show(_ci(added), 3)} in {len(added)}/{len(runs)} "
             f"replications; time to send {_show(_ci(tts_before))} d in the 10 days before "
@@ -310,8 +302,8 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
 
     # 5. deal-desk / sales-ops queue balloons
     if all("queue_deal_desk" in ts for ts in runs):
-        q_before = _per_replication(runs, lambda ts: _mean(w.before(ts), "queue_deal_desk"))
-        q_late = _per_replication(runs, lambda ts: _mean(w.late(ts), "queue_deal_desk"))
+        q_before = _per_replication(runs, lambda ts: mean(w.before(ts)["queue_deal_desk"]))
+        q_late = _per_replication(runs, lambda ts: mean(w.late(ts)["queue_deal_desk"]))
         daily = _per_replication(runs, lambda ts: _throughput_before(w.before(ts), "deal_desk"))
         grew = q_late["mean"] >= 5 * q_before["mean"] and q_late["mean"] > 0
         backlog_days = q_late["mean"] / daily["mean"] if daily["mean"] else math.nan
@@ -343,13 +335,15 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
     # 6. managers coach less and curate more
     coaching = _per_replication(
         runs,
-        lambda ts: _change(
-            _mean(w.late(ts), "coaching_hours"), _mean(w.before(ts), "coaching_hours")
+        lambda ts: relative_change(
+            mean(w.late(ts)["coaching_hours"]), mean(w.before(ts)["coaching_hours"])
         ),
     )
     triage = _per_replication(
         runs,
-        lambda ts: _change(_mean(w.late(ts), "triage_hours"), _mean(w.before(ts), "triage_hours")),
+        lambda ts: relative_change(
+            mean(w.late(ts)["triage_hours"]), mean(w.before(ts)["triage_hours"])
+        ),
     )
     less, more = coaching["mean"] < 0, triage["mean"] > 0
     rows.append(
@@ -375,9 +369,9 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
     # 7. dashboard productivity gain by quarter three
     dashboard = _per_replication(
         runs,
-        lambda ts: _change(
-            _mean(w.quarter_three(ts), "dashboard_per_fte"),
-            _mean(w.before(ts), "dashboard_per_fte"),
+        lambda ts: relative_change(
+            mean(w.quarter_three(ts)["dashboard_per_fte"]),
+            mean(w.before(ts)["dashboard_per_fte"]),
         ),
     )
     points = (dashboard["mean"] - 0.06) * 100
@@ -418,8 +412,8 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
     cycle = _per_replication(
         runs,
         lambda ts: (
-            _mean(w.quarter_three(ts), "cycle_time_to_pipeline_days")
-            - _mean(w.before(ts), "cycle_time_to_pipeline_days")
+            mean(w.quarter_three(ts)["cycle_time_to_pipeline_days"])
+            - mean(w.before(ts)["cycle_time_to_pipeline_days"])
         ),
     )
     faster = not math.isnan(cycle["ci_high"]) and cycle["ci_high"] < 0
@@ -437,7 +431,9 @@ def facts(cfg: DictConfig, runs: list[pd.DataFrame], summaries: list[dict[str, A
     # 10. revenue does not fall
     revenue = _per_replication(
         runs,
-        lambda ts: _change(_mean(w.quarter_three(ts), "revenue"), _mean(w.before(ts), "revenue")),
+        lambda ts: relative_change(
+            mean(w.quarter_three(ts)["revenue"]), mean(w.before(ts)["revenue"])
+        ),
     )
     falls = not math.isnan(revenue["ci_high"]) and revenue["ci_high"] < 0
     rows.append(
@@ -520,7 +516,7 @@ def figure(cfg: DictConfig, runs: list[pd.DataFrame], path: Path) -> Path:
     w = Windows(
         min(int(cfg.ai.rollout_day), int(cfg.days)), int(cfg.days), int(cfg.metrics.warmup_days)
     )
-    base = {i: _mean(w.before(ts), "dashboard_per_fte") for i, ts in enumerate(runs)}
+    base = {i: mean(w.before(ts)["dashboard_per_fte"]) for i, ts in enumerate(runs)}
     frame["dashboard_index"] = frame.dashboard_per_fte / frame.replication.map(base)
     panels = [
         (["messages_sent"], "Messages sent per day"),
@@ -590,22 +586,7 @@ def write_seed_case(run_dir: Path) -> Path:
     survey = survey_rows(summaries)
     picture = figure(cfg, runs, run_dir / "seed_case.png")
     data = {"facts": [asdict(r) for r in rows], "survey": [asdict(r) for r in survey]}
-    (run_dir / "seed_case.json").write_text(
-        json.dumps(_json_ready(data), indent=2, allow_nan=False) + "\n"
-    )
+    write_json(data, run_dir / "seed_case.json", sort_keys=False)
     path = run_dir / "seed_case.md"
     path.write_text(render(cfg, rows, survey, len(runs), picture.name))
     return path
-
-
-def _json_ready(value: Any) -> Any:
-    """NaN (an undefined figure) becomes null; numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value

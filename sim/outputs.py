@@ -10,7 +10,9 @@ import json
 import math
 import shutil
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
@@ -21,19 +23,26 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False, engine="pyarrow")
 
 
-def _json_ready(value):
-    """NaN (an undefined statistic, e.g. a CI from one replication) becomes null."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
+def json_ready(value: Any) -> Any:
+    """Plain JSON data for strict writing.
+
+    Numpy scalars become Python numbers; NaN or infinite values (an undefined statistic, e.g. a
+    CI from one replication) become null.
+    """
     if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
+        return {key: json_ready(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_ready(item) for item in value]
+        return [json_ready(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 
-def _write_json(data: dict, path: Path) -> None:
-    text = json.dumps(_json_ready(data), indent=2, sort_keys=True, allow_nan=False, default=str)
+def write_json(data: dict, path: Path, sort_keys: bool = True) -> None:
+    """Write `data` as indented, strict JSON (see `json_ready`)."""
+    text = json.dumps(json_ready(data), indent=2, sort_keys=sort_keys, allow_nan=False, default=str)
     path.write_text(text + "\n")
 
 
@@ -53,14 +62,14 @@ def write_run(result: RunResult, directory: Path, figures: bool = True) -> list[
     try:
         (staging / "config.yaml").write_text(OmegaConf.to_yaml(result.config, resolve=True))
         _write_frame(result.timeseries, staging / "timeseries.parquet")
-        _write_json(result.summary, staging / "summary.json")
+        write_json(result.summary, staging / "summary.json")
         if len(result.replications) > 1:
             for replication, summary in enumerate(result.replications):
                 folder = staging / f"seed={replication}"
                 folder.mkdir()
                 frame = result.timeseries[result.timeseries.replication == replication]
                 _write_frame(frame.reset_index(drop=True), folder / "timeseries.parquet")
-                _write_json(summary, folder / "summary.json")
+                write_json(summary, folder / "summary.json")
         if figures:
             from sim.plots import run_figures  # matplotlib loads only when figures are drawn
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from sim.metrics import littles_law, survey
 from sim.model import OrgModel
-from sim.stats import confidence_interval
+from sim.stats import confidence_interval, mean, ratio, relative_change
 
 # Run-level figures that get a mean and CI over replications in summary.json.
 HEADLINE = (
@@ -155,20 +155,6 @@ def visit_table(model: OrgModel) -> pd.DataFrame:
     return frame
 
 
-def _mean(series: pd.Series) -> float:
-    values = series.dropna()
-    return float(values.mean()) if len(values) else math.nan
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> float:
-    total = float(denominator.sum())
-    return float(numerator.sum()) / total if total > 0 else math.nan
-
-
-def _change(after: float, before: float) -> float:
-    return after / before - 1.0 if before and not math.isnan(before) and before != 0 else math.nan
-
-
 def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
     """Run-level figures of one replication: before the roll-out against the last quarter.
 
@@ -183,21 +169,23 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
         before = timeseries[timeseries.day >= warmup]
     after = timeseries[timeseries.day >= cfg.days - max(1, cfg.days // 4)]
     summary: dict[str, Any] = {"replication": model.replication}
-    summary["dashboard_change"] = _change(
+    summary["dashboard_change"] = relative_change(
         after.dashboard_per_fte.mean(), before.dashboard_per_fte.mean()
     )
-    summary["messages_change"] = _change(after.messages_sent.mean(), before.messages_sent.mean())
-    summary["qualified_pipeline_change"] = _change(
+    summary["messages_change"] = relative_change(
+        after.messages_sent.mean(), before.messages_sent.mean()
+    )
+    summary["qualified_pipeline_change"] = relative_change(
         after.qualified_pipeline.mean(), before.qualified_pipeline.mean()
     )
-    summary["win_rate_before"] = _ratio(before.wins, before.decisions)
-    summary["win_rate_after"] = _ratio(after.wins, after.decisions)
-    summary["cycle_time_before_days"] = _mean(before.cycle_time_to_pipeline_days)
-    summary["cycle_time_after_days"] = _mean(after.cycle_time_to_pipeline_days)
-    summary["time_to_send_before_days"] = _mean(before.time_to_send_days)
-    summary["time_to_send_after_days"] = _mean(after.time_to_send_days)
-    summary["response_rate_before"] = _ratio(before.replies, before.prospects_reached)
-    summary["response_rate_after"] = _ratio(after.replies, after.prospects_reached)
+    summary["win_rate_before"] = ratio(before.wins, before.decisions)
+    summary["win_rate_after"] = ratio(after.wins, after.decisions)
+    summary["cycle_time_before_days"] = mean(before.cycle_time_to_pipeline_days)
+    summary["cycle_time_after_days"] = mean(after.cycle_time_to_pipeline_days)
+    summary["time_to_send_before_days"] = mean(before.time_to_send_days)
+    summary["time_to_send_after_days"] = mean(after.time_to_send_days)
+    summary["response_rate_before"] = ratio(before.replies, before.prospects_reached)
+    summary["response_rate_after"] = ratio(after.replies, after.prospects_reached)
     summary["escaped_defects_per_day_after"] = float(after.escaped_defects.mean())
     summary["hidden_validation_hours_per_day_after"] = float(after.hidden_validation_hours.mean())
     summary["total_human_hours_per_day_before"] = float(before.total_human_hours.mean())

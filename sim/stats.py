@@ -8,6 +8,23 @@ import numpy as np
 import pandas as pd
 
 
+def ratio(numerator: pd.Series, denominator: pd.Series) -> float:
+    """Pooled ratio of two daily counts over a window (NaN when the denominator is 0)."""
+    total = float(denominator.sum())
+    return float(numerator.sum()) / total if total > 0 else math.nan
+
+
+def mean(series: pd.Series) -> float:
+    """Mean of the defined values (NaN when there are none)."""
+    values = series.dropna()
+    return float(values.mean()) if len(values) else math.nan
+
+
+def relative_change(after: float, before: float) -> float:
+    """After / before − 1 (NaN when the baseline is 0 or undefined)."""
+    return after / before - 1.0 if before and not math.isnan(before) else math.nan
+
+
 def confidence_interval(values, confidence: float = 0.95) -> dict[str, float]:
     """Mean, sample standard deviation, n and the t-interval of the mean.
 

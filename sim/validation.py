@@ -20,7 +20,6 @@ is described in docs/validation.md.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -35,6 +34,7 @@ from sim.config import ConfigError, to_container
 from sim.engine import Artifact, Engine
 from sim.metrics import littles_law
 from sim.model import OrgModel
+from sim.outputs import write_json
 from sim.queueing_theory import JacksonResult, jackson_network, traffic_equations
 from sim.runner import versions
 from sim.stats import confidence_interval
@@ -476,18 +476,6 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(item) for item in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def write_report(report: dict[str, Any], directory: Path) -> list[Path]:
     """Write `validation.json` and `validation.md` into `directory`.
 
@@ -497,9 +485,7 @@ def write_report(report: dict[str, Any], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / "validation.json"
     md_path = directory / "validation.md"
-    json_path.write_text(
-        json.dumps(_json_ready(report), indent=2, sort_keys=True, allow_nan=False) + "\n"
-    )
+    write_json(report, json_path)
     md_path.write_text(format_report(report))
     return [json_path, md_path]
 
