@@ -7,9 +7,9 @@ its throughput (completed services per wall-clock second) and the estimated
 mean network sojourn time, which can be checked against
 :meth:`JacksonSpec.analytic_mean_sojourn`.
 
-This module deliberately does not import anything from ``sim``; the analytic
-value is computed inline with the Erlang C formula so that the cross-check is
-independent of the engine under test.
+The peers import nothing of absorb's engine; the analytic value comes from
+``sim.queueing_theory`` (Erlang C and Jackson product form, tested against textbook
+values and brute force), the same analytic side absorb's validation uses.
 
 Run ``python -m benchmarks.peers`` for a quick self-check on a shorter horizon.
 """
@@ -23,10 +23,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sim.queueing_theory import jackson_network
+
 __all__ = [
     "JacksonSpec",
     "PeerResult",
-    "erlang_c",
     "run_ciw",
     "run_simpy",
 ]
@@ -125,59 +126,25 @@ class JacksonSpec:
         """Expected number of service completions over the horizon (steady state)."""
         return self.arrival_rate * len(self.stations) * self.horizon_hours
 
-    def station_mean_response(self) -> tuple[float, ...]:
-        """Mean response time (wait + service) per visit at each station, hours.
-
-        Each station is an M/M/c queue with arrival rate ``lambda``:
-        ``W = 1/mu + C(c, a) / (c*mu - lambda)`` where ``a = lambda/mu`` and
-        ``C`` is the Erlang C probability of waiting.
-
-        Returns:
-            One mean response time per station, in station order.
-        """
-        lam = self.arrival_rate
-        out = []
-        for c, m in zip(self.servers, self.mean_service_hours, strict=True):
-            mu = 1.0 / m
-            out.append(m + erlang_c(c, lam / mu) / (c * mu - lam))
-        return tuple(out)
-
     def analytic_mean_sojourn(self) -> float:
         """Mean network sojourn time of a job (first arrival to exit), hours.
 
-        Each job makes on average ``1 / (1 - rework_prob)`` passes through the
-        tandem, so by Jackson's theorem (and Little's law)
-        ``T = sum_i W_i / (1 - rework_prob)``.
+        The open Jackson network's product-form result from `sim.queueing_theory`, the same
+        analytic side absorb's validation uses.
 
         Returns:
             The analytic mean sojourn time in hours.
         """
-        return sum(self.station_mean_response()) / (1.0 - self.rework_prob)
-
-
-def erlang_c(servers: int, offered_load: float) -> float:
-    """Erlang C probability that an arriving job has to wait in an M/M/c queue.
-
-    Args:
-        servers: Number of servers ``c``.
-        offered_load: Offered load ``a = lambda / mu`` (Erlangs), ``a < c``.
-
-    Returns:
-        The probability of waiting, ``C(c, a)``.
-
-    Raises:
-        ValueError: If the queue is not stable (``a >= c``) or inputs are invalid.
-    """
-    if servers < 1 or offered_load < 0.0:
-        raise ValueError("need servers >= 1 and offered_load >= 0")
-    if offered_load >= servers:
-        raise ValueError("unstable queue: offered_load must be < servers")
-    # Erlang B by the numerically stable recursion, then convert to Erlang C.
-    b = 1.0
-    for k in range(1, servers + 1):
-        b = offered_load * b / (k + offered_load * b)
-    rho = offered_load / servers
-    return b / (1.0 - rho * (1.0 - b))
+        n = len(self.stations)
+        external = np.zeros(n)
+        external[0] = self.gamma
+        routing = np.zeros((n, n))
+        for i in range(n - 1):
+            routing[i, i + 1] = 1.0
+        routing[n - 1, 0] = self.rework_prob
+        return jackson_network(
+            external, routing, list(self.mean_service_hours), list(self.servers)
+        ).w
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,3 +102,14 @@ def top(
     """
     kept = [p for p in paths if p.location.startswith(under)]
     return sorted(kept, key=lambda p: getattr(p, by), reverse=True)[:n]
+
+
+def profile_record(run: Callable[[], Any], what: str, n: int) -> dict[str, Any]:
+    """Profile `run` once and keep its `n` hottest functions, by own time and under `sim/`."""
+    duration, paths = profile(run)
+    return {
+        "duration_seconds": duration,
+        "what": what,
+        "self": [vars(p) for p in top(paths, n)],
+        "total": [vars(p) for p in top(paths, n, by="total_share", under="sim/")],
+    }

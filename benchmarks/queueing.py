@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from benchmarks.harness import Budget, Stat, load_average
 from benchmarks.peers import JacksonSpec, PeerResult, run_ciw, run_simpy
-from benchmarks.profiling import profile, top
+from benchmarks.profiling import profile_record
 
 HOURS_PER_DAY = 24.0
 KIND = "job"
@@ -301,11 +301,9 @@ def bench(
     }
     if with_profile:
         cfg = absorb_config(spec, 999)
-        duration, paths = profile(lambda: simulate_absorb(spec, cfg))
-        result["profile"] = {
-            "duration_seconds": duration,
-            "what": f"one absorb run of the network, {spec.horizon_hours:,.0f} h",
-            "self": [vars(p) for p in top(paths, 10)],
-            "total": [vars(p) for p in top(paths, 10, by="total_share", under="sim/")],
-        }
+        result["profile"] = profile_record(
+            lambda: simulate_absorb(spec, cfg),
+            f"one absorb run of the network, {spec.horizon_hours:,.0f} h",
+            10,
+        )
     return result

@@ -21,7 +21,7 @@ from benchmarks.harness import (
     repeat,
     run_child,
 )
-from benchmarks.profiling import profile, top
+from benchmarks.profiling import profile_record
 
 ORG = "org=gtm_2800"
 TIMEOUT = 900.0
@@ -102,11 +102,9 @@ def bench(
         from sim.runner import simulate as run_simulate
 
         cfg = load_config(overrides)
-        duration, paths = profile(lambda: run_simulate(cfg))
-        result["profile"] = {
-            "duration_seconds": duration,
-            "what": f"sim.runner.simulate(cfg), {' '.join(overrides)}, in-process",
-            "self": [vars(p) for p in top(paths, 12)],
-            "total": [vars(p) for p in top(paths, 12, by="total_share", under="sim/")],
-        }
+        result["profile"] = profile_record(
+            lambda: run_simulate(cfg),
+            f"sim.runner.simulate(cfg), {' '.join(overrides)}, in-process",
+            12,
+        )
     return result
