@@ -6,10 +6,10 @@ pool of people (servers). A person serves one artifact at a time, only inside th
 the next. Time is measured in working hours on one continuous clock; the model opens a shift
 for every person each day and advances the clock to the end of the day.
 
-Behaviour enters through three hooks the model supplies:
-- `service_hours(stage, artifact, person)`: the work an artifact needs from this person;
-- `on_complete(stage, artifact, person, time)`: where it goes next (a stage index, or -1 to
-  leave the network);
+Behaviour enters through hooks: one pair per person (the person's agent) and one for the end:
+- `work_hours[person](artifact)`: the work an artifact needs from this person;
+- `finish[person](artifact, time)`: the person has finished it; where it goes next (a stage
+  index, or -1 to leave the network);
 - `on_done(artifact, stage, time)`: it reached a sink stage (the market) or left.
 
 With exponential service, Poisson arrivals and shifts covering the whole clock, this is an
@@ -23,7 +23,6 @@ from collections import deque
 from collections.abc import Callable
 from itertools import count
 
-_ARRIVE = 0
 _COMPLETE = 1
 _SOURCE = 2
 
@@ -45,7 +44,7 @@ class Artifact:
         escaped: a defect slipped past at least one review.
         visits: (stage, entered, started, left) per stage visit, when recording.
         work: hours of service it needs at its current stage.
-        attention: vigilance of the person reviewing it now (1 = careful).
+        vigilance: how carefully the person reviewing it now reads it (1 = careful).
         rework_due: sent back with a detected defect, awaiting its author's fix.
     """
 
@@ -63,7 +62,7 @@ class Artifact:
         "escaped",
         "visits",
         "work",
-        "attention",
+        "vigilance",
         "rework_due",
     )
 
@@ -90,7 +89,7 @@ class Artifact:
         self.escaped = False
         self.visits: list[tuple[int, float, float, float]] | None = None
         self.work = 0.0
-        self.attention = 1.0
+        self.vigilance = 1.0
         self.rework_due = False
 
 
@@ -101,8 +100,9 @@ class Engine:
         person_stage: the stage index of each person.
         n_stages: number of stages.
         sinks: stage indices where artifacts end (no service; `on_done` is called).
-        service_hours: hook giving an artifact's work at a stage for a person.
-        on_complete: hook returning the next stage index, or -1 to leave the network.
+        work_hours: per person, the hook giving the hours an artifact needs from them.
+        finish: per person, the hook called when they finish an artifact; it returns the
+            next stage index, or -1 to leave the network.
         on_done: hook called when an artifact reaches a sink or leaves.
         record_visits: keep (stage, entered, started, left) on each artifact.
     """
@@ -112,8 +112,8 @@ class Engine:
         person_stage: list[int],
         n_stages: int,
         sinks: set[int],
-        service_hours: Callable[[int, Artifact, int], float],
-        on_complete: Callable[[int, Artifact, int, float], int],
+        work_hours: list[Callable[[Artifact], float]],
+        finish: list[Callable[[Artifact, float], int]],
         on_done: Callable[[Artifact, int, float], None],
         record_visits: bool = False,
     ):
@@ -121,11 +121,11 @@ class Engine:
         self.now = 0.0
         self.person_stage = list(person_stage)
         self.is_sink = [s in sinks for s in range(n_stages)]
-        self.service_hours = service_hours
-        self.on_complete = on_complete
+        self.work_hours = work_hours
+        self.finish = finish
         self.on_done = on_done
         self.record_visits = record_visits
-        self._events: list[tuple[float, int, int, int, Artifact | None]] = []
+        self._events: list[tuple[float, int, int, int]] = []  # time, order, code, target
         self._sequence = count()
         self._sources: list[
             tuple[int, float, Callable[[float], Artifact], Callable[[], float]]
@@ -179,12 +179,7 @@ class Engine:
         index = len(self._sources)
         self._sources.append((stage, 1.0 / rate_per_hour, make, exponential))
         gap = exponential() / rate_per_hour
-        heapq.heappush(self._events, (self.now + gap, next(self._sequence), _SOURCE, index, None))
-
-    def schedule_arrival(self, time: float, stage: int, artifact: Artifact) -> None:
-        """Let a newly created artifact enter `stage` at `time`."""
-        self.created += 1
-        heapq.heappush(self._events, (time, next(self._sequence), _ARRIVE, stage, artifact))
+        heapq.heappush(self._events, (self.now + gap, next(self._sequence), _SOURCE, index))
 
     def admit(self, stage: int, artifact: Artifact, time: float) -> None:
         """Let a newly created artifact enter `stage` now (the clock must be at `time`)."""
@@ -222,7 +217,7 @@ class Engine:
     def _schedule_work(self, person: int, time: float) -> None:
         end = time + self.remaining[person]
         if end <= self.shift_end[person]:
-            heapq.heappush(self._events, (end, next(self._sequence), _COMPLETE, person, None))
+            heapq.heappush(self._events, (end, next(self._sequence), _COMPLETE, person))
         else:
             self._pausing.append(person)
 
@@ -273,7 +268,7 @@ class Engine:
     def _start(self, stage: int, person: int, artifact: Artifact, time: float) -> None:
         artifact.started = time
         self.holding[person] = artifact
-        artifact.work = self.service_hours(stage, artifact, person)
+        artifact.work = self.work_hours[person](artifact)
         self.remaining[person] = artifact.work
         self.segment_start[person] = time
         self._schedule_work(person, time)
@@ -281,7 +276,7 @@ class Engine:
     def run_until(self, end: float) -> None:
         """Process every event up to and including clock hour `end`.
 
-        A completion frees the person, books the stage's statistics, asks `on_complete` where
+        A completion frees the person, books the stage's statistics, asks `finish` where
         the artifact goes, lets the person take the head of the queue if their shift goes on,
         and sends the artifact on. It runs once per service, the engine's hot path, so it is
         written out inline here rather than split into methods.
@@ -293,10 +288,10 @@ class Engine:
         queues, idle, queued_entered_sum = self.queues, self.idle, self.queued_entered_sum
         in_stage, area, last_change = self.in_stage, self.area, self.last_change
         departures, sojourn_sum, wait_sum = self.departures, self.sojourn_sum, self.wait_sum
-        service_hours, on_complete, arrive = self.service_hours, self.on_complete, self.arrive
+        work_hours, finish, arrive = self.work_hours, self.finish, self.arrive
         record_visits, pausing = self.record_visits, self._pausing
         while events and events[0][0] <= end:
-            time, _, code, target, artifact = pop(events)
+            time, _, code, target = pop(events)
             if code == _COMPLETE:
                 person = target
                 artifact = holding[person]
@@ -311,18 +306,18 @@ class Engine:
                 area[stage] += in_stage[stage] * (time - last_change[stage])
                 last_change[stage] = time
                 in_stage[stage] -= 1
-                following = on_complete(stage, artifact, person, time)
+                following = finish[person](artifact, time)
                 queue = queues[stage]
                 if queue and shift_end[person] > time:
                     waiting = queue.popleft()
                     queued_entered_sum[stage] -= waiting.entered
                     waiting.started = time
                     holding[person] = waiting
-                    work = waiting.work = service_hours(stage, waiting, person)
+                    work = waiting.work = work_hours[person](waiting)
                     remaining[person] = work
                     segment_start[person] = time
                     if time + work <= shift_end[person]:
-                        push(events, (time + work, next(sequence), _COMPLETE, person, None))
+                        push(events, (time + work, next(sequence), _COMPLETE, person))
                     else:
                         pausing.append(person)
                 else:
@@ -332,13 +327,9 @@ class Engine:
                 else:
                     self.done += 1
                     self.on_done(artifact, -1, time)
-            elif code == _ARRIVE:
-                arrive(target, artifact, time)
             else:
                 stage, mean_gap, make, exponential = self._sources[target]
-                push(
-                    events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target, None)
-                )
+                push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target))
                 self.created += 1
                 arrive(stage, make(time), time)
         self.now = end
@@ -380,9 +371,8 @@ class Engine:
         return sum(artifact is not None for artifact in self.holding)
 
     def queued(self) -> int:
-        """Artifacts waiting in stage queues (or scheduled to arrive)."""
-        pending = sum(1 for event in self._events if event[2] == _ARRIVE)
-        return sum(len(queue) for queue in self.queues) + pending
+        """Artifacts waiting in stage queues."""
+        return sum(len(queue) for queue in self.queues)
 
     def queue_age(self, stage: int) -> float:
         """Mean hours the artifacts now queued at `stage` have waited."""

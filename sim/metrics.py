@@ -9,19 +9,13 @@ defects, the hidden hours of validation and rework, queues, and people's state.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.agents import Manager, Producer, Reviewer, SalesRep
 from sim.queueing_theory import littles_law_error
-
-if TYPE_CHECKING:
-    from sim.market import DayOfMarket
-    from sim.model import OrgModel
-
-PRODUCER_ROLES = ("sales_rep", "marketer")
-REVIEWER_ROLES = ("brand_reviewer", "legal_reviewer", "deal_desk", "engineer", "manager")
 
 
 class ConservationError(RuntimeError):
@@ -29,76 +23,52 @@ class ConservationError(RuntimeError):
 
 
 class Books:
-    """Daily tallies written by the model, closed into one timeseries row per day."""
+    """The daily collector: reads the model at the end of each day into one row of both books.
 
-    def __init__(self, model: OrgModel):
-        self.model = model
+    It has the shape of Mesa's `DataCollector` (`collect(model)` once a step,
+    `get_model_vars_dataframe()` for the table) and, like it, only reads: the model and its
+    people keep the state they act on (`OrgModel.today`, the staff arrays, the engine's
+    queues); the books keep nothing the model reads back.
+
+    Args:
+        model: the organisation model (read for its structure: who is in which role).
+    """
+
+    def __init__(self, model):
+        people = model.people
         self.rows: list[dict[str, Any]] = []
-        self.visit_log: list[tuple] = []
-        n_kinds = len(model.kind_names)
-        self.drafted = [0] * n_kinds
-        graph = model.graph
-        self.producer_fte = sum(
-            graph.nodes[s]["headcount"]
-            for s in model.stage_names
-            if graph.nodes[s]["role"] in PRODUCER_ROLES
-        )
-        self.reviewer_mask = (
-            np.isin([model.people[i].role for i in range(len(model.people))], REVIEWER_ROLES)
-            if model.people
-            else np.zeros(0, dtype=bool)
-        )
-        self.manager_mask = np.array([p.role == "manager" for p in model.people], dtype=bool)
-        self.rep_mask = np.array([p.role == "sales_rep" for p in model.people], dtype=bool)
-        self.open_day()
+        self.producer_fte = sum(isinstance(p, Producer) for p in people)
+        self.reviewer_mask = np.array([isinstance(p, Reviewer) for p in people], dtype=bool)
+        self.manager_mask = np.array([isinstance(p, Manager) for p in people], dtype=bool)
+        self.rep_mask = np.array([isinstance(p, SalesRep) for p in people], dtype=bool)
+        # per-person workload before the roll-out and in the last quarter, for the survey
+        n = len(people)
+        self.busy_before = np.zeros(n)
+        self.busy_recent = np.zeros(n)
+        self.ai_review_before = np.zeros(n)
+        self.ai_review_recent = np.zeros(n)
 
-    def open_day(self) -> None:
-        """Reset the day's tallies."""
-        self.drafted = [0] * len(self.model.kind_names)
-        self.ai_assisted = 0
-        self.time_saved_hours = 0.0
-        self.messages = 0
-        self.production_hours = 0.0
-        self.review_hours = 0.0
-        self.rework_hours = 0.0
-        self.triage_hours = 0.0
-        self.other_hours = 0.0
-        self.hidden_validation_hours = 0.0
-        self.reworks = 0
-        self.defects_reviewed = [0, 0]
-        self.defects_caught = [0, 0]
-        self.escaped = [0, 0]
-        self.time_to_send: list[float] = []
-
-    def escaped_today(self) -> int:
-        """Defects that reached their reader today."""
-        return self.escaped[0] + self.escaped[1]
-
-    def close_day(self, market: DayOfMarket | None) -> None:
+    def collect(self, model) -> None:
         """Write today's row: both books, queues per stage, people's state, conservation."""
-        model = self.model
-        engine, staff = model.engine, model.staff
+        engine, staff, today, m = model.engine, model.staff, model.today, model.market_today
         hours = model.hours_per_day
-        drafted = sum(self.drafted)
+        drafted = sum(today.drafted)
         row: dict[str, Any] = {"day": model.day, "automation_rate": model.automation_rate_today()}
         # dashboard books
         row["artifacts_drafted"] = drafted
-        for kind, count in zip(model.kind_names, self.drafted, strict=True):
+        for kind, count in zip(model.kinds.names, today.drafted, strict=True):
             row[f"drafted_{kind}"] = count
         row["artifacts_per_fte"] = drafted / self.producer_fte if self.producer_fte else 0.0
-        row["messages_sent"] = self.messages
-        row["ai_assisted_outputs"] = self.ai_assisted
-        row["time_saved_hours"] = self.time_saved_hours
+        row["messages_sent"] = today.messages
+        row["ai_assisted_outputs"] = today.ai_assisted
+        row["time_saved_hours"] = today.time_saved_hours
         if model.cfg.metrics.dashboard_counts == "all":
             counted = drafted
         else:  # only what reached an outcome: pipeline-making outreach, used asset, won deal
-            counted = (
-                (market.qualified_sequences + market.assets_used + market.wins) if market else 0
-            )
+            counted = (m.qualified_sequences + m.assets_used + m.wins) if m else 0
         row["dashboard_counted"] = counted
         row["dashboard_per_fte"] = counted / self.producer_fte if self.producer_fte else 0.0
         # outcome books
-        m = market
         row["qualified_pipeline"] = len(m.qualified) if m else 0
         row["meetings"] = len(m.meetings) if m else 0
         row["replies"] = m.replies if m else 0
@@ -122,20 +92,20 @@ class Books:
             else math.nan
         )
         row["time_to_send_days"] = (
-            float(np.mean(self.time_to_send)) if self.time_to_send else math.nan
+            float(np.mean(today.time_to_send)) if today.time_to_send else math.nan
         )
-        row["escaped_defects"] = self.escaped_today()
-        row["escaped_defects_ai"] = self.escaped[1]
-        row["defects_reviewed_human"], row["defects_reviewed_ai"] = self.defects_reviewed
-        row["defects_caught_human"], row["defects_caught_ai"] = self.defects_caught
-        row["reworks"] = self.reworks
-        row["production_hours"] = self.production_hours
-        row["review_hours"] = self.review_hours
-        row["rework_hours"] = self.rework_hours
-        row["triage_hours"] = self.triage_hours
-        row["hidden_validation_hours"] = self.hidden_validation_hours
+        row["escaped_defects"] = today.escaped_defects
+        row["escaped_defects_ai"] = today.escaped[1]
+        row["defects_reviewed_human"], row["defects_reviewed_ai"] = today.defects_reviewed
+        row["defects_caught_human"], row["defects_caught_ai"] = today.defects_caught
+        row["reworks"] = today.reworks
+        row["production_hours"] = today.production_hours
+        row["review_hours"] = today.review_hours
+        row["rework_hours"] = today.rework_hours
+        row["triage_hours"] = today.triage_hours
+        row["hidden_validation_hours"] = today.hidden_validation_hours
         row["total_human_hours"] = (
-            self.production_hours + self.review_hours + self.rework_hours + self.other_hours
+            today.production_hours + today.review_hours + today.rework_hours + today.other_hours
         )
         row["coaching_hours"] = float(staff.connective_hours[self.manager_mask].sum())
         row["customer_hours"] = float(staff.connective_hours[self.rep_mask].sum())
@@ -151,7 +121,7 @@ class Books:
         )
         row["control_steps"] = len(model.control_steps_added)
         busy = np.array(engine.busy_hours)
-        for s, name in enumerate(model.stage_names):
+        for s, name in enumerate(model.stages.names):
             if model.headcount[s] == 0:
                 continue
             members = staff.stage == s
@@ -172,27 +142,46 @@ class Books:
                 f" + in service {in_service}"
                 f" + done {engine.done} + dropped {engine.dropped}"
             )
-        self._survey_tallies(busy)
+        self._tally_workload(model, busy)
         self.rows.append(row)
 
-    def _survey_tallies(self, busy: np.ndarray) -> None:
+    def _tally_workload(self, model, busy: np.ndarray) -> None:
         """Per-person workload before the roll-out and in the last quarter of the run."""
-        model, staff = self.model, self.model.staff
+        staff = model.staff
         ai_review = np.array(staff.ai_review_hours)
         work = busy + staff.connective_hours
         if model.day < model.cfg.ai.rollout_day:
-            staff.busy_before += work
-            staff.ai_review_before += ai_review
+            self.busy_before += work
+            self.ai_review_before += ai_review
         elif model.day >= model.cfg.days - max(1, model.cfg.days // 4):
-            staff.busy_recent += work
-            staff.ai_review_recent += ai_review
+            self.busy_recent += work
+            self.ai_review_recent += ai_review
 
-    def timeseries(self) -> pd.DataFrame:
-        """One row per day, both books side by side."""
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """One row per day, both books side by side (Mesa's `DataCollector` name)."""
         return pd.DataFrame(self.rows)
 
+    def survey(self, model) -> dict[str, float]:
+        """A survey-style readout of the staff, comparable with the Upwork 2024 figures."""
+        cfg, staff = model.cfg, model.staff
+        if len(staff.stage) == 0:
+            return {}
+        before_days = max(1, min(cfg.ai.rollout_day, cfg.days))
+        recent_days = max(1, cfg.days // 4)
+        workload_before = self.busy_before / before_days
+        workload_recent = self.busy_recent / recent_days
+        review_before = self.ai_review_before / before_days
+        review_recent = self.ai_review_recent / recent_days
+        return {
+            "workload_rose_share": float((workload_recent > workload_before * 1.05 + 1e-9).mean()),
+            "more_time_reviewing_ai_share": float((review_recent > review_before + 0.05).mean()),
+            "burnt_out_share": float(
+                (staff.exhaustion > cfg.people.exhaustion.burnout_threshold).mean()
+            ),
+        }
 
-def littles_law(model: OrgModel) -> dict[str, dict[str, float]]:
+
+def littles_law(model) -> dict[str, dict[str, float]]:
     """Little's law per stage over the run: L (time-average in stage) against λ·W.
 
     Returns:
@@ -201,7 +190,7 @@ def littles_law(model: OrgModel) -> dict[str, dict[str, float]]:
     engine = model.engine
     horizon = engine.now - engine.statistics_since
     report = {}
-    for s, name in enumerate(model.stage_names):
+    for s, name in enumerate(model.stages.names):
         if model.headcount[s] == 0 or engine.departures[s] == 0 or horizon <= 0:
             continue
         mean_in_stage = engine.area[s] / horizon
@@ -216,23 +205,3 @@ def littles_law(model: OrgModel) -> dict[str, dict[str, float]]:
             else 0.0,
         }
     return report
-
-
-def survey(model: OrgModel) -> dict[str, float]:
-    """A survey-style readout of the simulated staff, comparable with the Upwork 2024 figures."""
-    cfg, staff = model.cfg, model.staff
-    if len(staff.stage) == 0:
-        return {}
-    before_days = max(1, min(cfg.ai.rollout_day, cfg.days))
-    recent_days = max(1, cfg.days // 4)
-    workload_before = staff.busy_before / before_days
-    workload_recent = staff.busy_recent / recent_days
-    review_before = staff.ai_review_before / before_days
-    review_recent = staff.ai_review_recent / recent_days
-    return {
-        "workload_rose_share": float((workload_recent > workload_before * 1.05 + 1e-9).mean()),
-        "more_time_reviewing_ai_share": float((review_recent > review_before + 0.05).mean()),
-        "burnt_out_share": float(
-            (staff.exhaustion > cfg.people.exhaustion.burnout_threshold).mean()
-        ),
-    }

@@ -26,8 +26,3 @@ def volume_multiplier(cost_now: float, cost_before: float, elasticity: float) ->
 def planned_volume(rng: np.random.Generator, expected: float) -> int:
     """Artifacts actually drafted today: Poisson around the planned expectation."""
     return int(rng.poisson(expected)) if expected > 0 else 0
-
-
-def is_ai_drafted(uniform: float, automation_rate: float) -> bool:
-    """Whether one draft is delegated to AI (a share `automation_rate` of production)."""
-    return uniform < automation_rate

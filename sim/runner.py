@@ -17,7 +17,7 @@ import pandas as pd
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from sim.metrics import littles_law, survey
+from sim.metrics import littles_law
 from sim.model import OrgModel
 from sim.stats import confidence_interval, mean, ratio, relative_change
 
@@ -106,7 +106,7 @@ def simulate(
         if collecting:
             gc.enable()
             gc.collect()
-    timeseries = model.books.timeseries()
+    timeseries = model.datacollector.get_model_vars_dataframe()
     return timeseries, summarise_run(timeseries, model), model
 
 
@@ -149,8 +149,8 @@ def run(cfg: DictConfig, progress: bool | None = None) -> RunResult:
 def visit_table(model: OrgModel) -> pd.DataFrame:
     """The recorded stage visits of finished artifacts, with hours turned into stage names."""
     columns = ["artifact", "kind", "origin", "stage", "entered_hour", "started_hour", "left_hour"]
-    frame = pd.DataFrame(model.books.visit_log, columns=columns)
-    frame["stage"] = [model.stage_names[s] for s in frame["stage"]]
+    frame = pd.DataFrame(model.visit_log, columns=columns)
+    frame["stage"] = [model.stages.names[s] for s in frame["stage"]]
     frame["origin"] = frame["origin"].map({0: "human", 1: "ai"})
     return frame
 
@@ -193,7 +193,7 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
     summary["burnout_share_end"] = float(timeseries.burnout_share.iloc[-1])
     summary["control_steps_added"] = model.control_steps_added
     summary["control_step_day"] = model.control_step_day
-    summary["survey"] = survey(model)
+    summary["survey"] = model.datacollector.survey(model)
     law = littles_law(model)
     summary["littles_law"] = law
     summary["littles_law_max_relative_error"] = max(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,12 +211,17 @@ class _JobTally:
         self.sojourn = 0.0
         self.wait = 0.0
         self._waits: dict[int, float] = {}
-        on_complete, on_done = engine.on_complete, engine.on_done
+        on_done = engine.on_done
         waits = self._waits
 
-        def complete(stage: int, artifact: Artifact, person: int, now: float) -> int:
-            waits[artifact.id] = waits.get(artifact.id, 0.0) + (artifact.started - artifact.entered)
-            return on_complete(stage, artifact, person, now)
+        def counting_waits(finish: Callable[[Artifact, float], int]):
+            def complete(artifact: Artifact, now: float) -> int:
+                waits[artifact.id] = waits.get(artifact.id, 0.0) + (
+                    artifact.started - artifact.entered
+                )
+                return finish(artifact, now)
+
+            return complete
 
         def done(artifact: Artifact, stage: int, now: float) -> None:
             wait = waits.pop(artifact.id, 0.0)
@@ -225,7 +231,7 @@ class _JobTally:
                 self.wait += wait
             on_done(artifact, stage, now)
 
-        engine.on_complete = complete
+        engine.finish = [counting_waits(finish) for finish in engine.finish]
         engine.on_done = done
 
     def reset(self) -> None:
@@ -292,7 +298,7 @@ def simulate_replication(
             "network_littles_law_relative_error": (
                 abs(total_l - entered * network_w) / total_l if total_l > 0 and jobs else math.nan
             ),
-            "conservation_checked_days": len(model.books.rows),
+            "conservation_checked_days": len(model.datacollector.rows),
         },
     }
 

@@ -6,18 +6,27 @@ from sim.engine import Artifact, Engine
 
 
 def make_engine(people_per_stage, service=lambda s, a, p: 1.0, route=None, sinks=frozenset()):
+    """An engine whose people call `service(stage, artifact, person)` and `route(...)`."""
     person_stage = [s for s, n in enumerate(people_per_stage) for _ in range(n)]
+    route = route or (lambda s, a, p, t: -1)
     done = []
     engine = Engine(
         person_stage=person_stage,
         n_stages=len(people_per_stage),
         sinks=set(sinks),
-        service_hours=service,
-        on_complete=route or (lambda s, a, p, t: -1),
+        work_hours=[lambda a, s=s, p=p: service(s, a, p) for p, s in enumerate(person_stage)],
+        finish=[lambda a, t, s=s, p=p: route(s, a, p, t) for p, s in enumerate(person_stage)],
         on_done=lambda a, s, t: done.append((a.id, s, t)),
         record_visits=True,
     )
     return engine, done
+
+
+def arrive_at(engine, time, stage, item):
+    """Run the clock to `time`, then let a new artifact enter `stage`."""
+    if time > engine.now:
+        engine.run_until(time)
+    engine.admit(stage, item, time)
 
 
 def artifact(i, time=0.0):
@@ -27,7 +36,7 @@ def artifact(i, time=0.0):
 def test_single_server_serves_fifo_back_to_back():
     engine, done = make_engine([1])
     for i in range(3):
-        engine.schedule_arrival(0.0, 0, artifact(i))
+        arrive_at(engine, 0.0, 0, artifact(i))
     engine.open_shifts(0.0, [8.0])
     engine.run_until(8.0)
     assert done == [(0, -1, 1.0), (1, -1, 2.0), (2, -1, 3.0)]
@@ -39,7 +48,7 @@ def test_single_server_serves_fifo_back_to_back():
 
 def test_work_beyond_the_shift_carries_over_to_the_next_day():
     engine, done = make_engine([1], service=lambda s, a, p: 5.0)
-    engine.schedule_arrival(0.0, 0, artifact(1))
+    arrive_at(engine, 0.0, 0, artifact(1))
     engine.open_shifts(0.0, [3.0])
     engine.run_until(8.0)
     assert done == []
@@ -53,7 +62,7 @@ def test_work_beyond_the_shift_carries_over_to_the_next_day():
 def test_nobody_works_outside_their_shift():
     engine, done = make_engine([1])
     engine.open_shifts(0.0, [2.0])
-    engine.schedule_arrival(5.0, 0, artifact(1))  # arrives after the shift ended
+    arrive_at(engine, 5.0, 0, artifact(1))  # arrives after the shift ended
     engine.run_until(8.0)
     assert done == [] and engine.queued() == 1
     engine.open_shifts(8.0, [2.0])
@@ -64,7 +73,7 @@ def test_nobody_works_outside_their_shift():
 def test_several_servers_share_one_queue():
     engine, done = make_engine([2])
     for i in range(4):
-        engine.schedule_arrival(0.0, 0, artifact(i))
+        arrive_at(engine, 0.0, 0, artifact(i))
     engine.open_shifts(0.0, [8.0, 8.0])
     engine.run_until(8.0)
     assert sorted(t for _, _, t in done) == [1.0, 1.0, 2.0, 2.0]
@@ -73,7 +82,7 @@ def test_several_servers_share_one_queue():
 def test_routing_moves_artifacts_between_stages_and_to_a_sink():
     route = {0: 1, 1: 2}
     engine, done = make_engine([1, 1, 0], route=lambda s, a, p, t: route[s], sinks={2})
-    engine.schedule_arrival(0.0, 0, artifact(7))
+    arrive_at(engine, 0.0, 0, artifact(7))
     engine.open_shifts(0.0, [8.0, 8.0])
     engine.run_until(8.0)
     assert done == [(7, 2, 2.0)]
@@ -85,8 +94,8 @@ def test_visits_are_recorded_with_entry_start_and_exit():
     engine, _ = make_engine([1], service=lambda s, a, p: 2.0)
     kept = []
     engine.on_done = lambda a, s, t: kept.append(a)
-    engine.schedule_arrival(0.0, 0, artifact(1))
-    engine.schedule_arrival(0.0, 0, artifact(2))
+    arrive_at(engine, 0.0, 0, artifact(1))
+    arrive_at(engine, 0.0, 0, artifact(2))
     engine.open_shifts(0.0, [8.0])
     engine.run_until(8.0)
     assert kept[1].visits == [(0, 0.0, 2.0, 4.0)]
@@ -94,14 +103,15 @@ def test_visits_are_recorded_with_entry_start_and_exit():
 
 def test_conservation_holds_at_any_moment():
     engine, done = make_engine([1], service=lambda s, a, p: 1.5)
-    for i in range(10):
-        engine.schedule_arrival(i * 0.5, 0, artifact(i))
     engine.open_shifts(0.0, [6.0])
-    for end in (0.25, 2.0, 4.1, 8.0):
-        engine.run_until(end)
+    for i in range(16):  # an arrival every half hour, the books checked between them
+        arrive_at(engine, i * 0.5, 0, artifact(i))
+        engine.run_until(i * 0.5 + 0.25)
         assert (
             engine.created == engine.queued() + engine.in_service() + engine.done + engine.dropped
         )
+    # one server at 1.5 h each, shift 0-6 h: four served, the other twelve wait for tomorrow
+    assert engine.done == 4 and engine.queued() == 12 and engine.in_service() == 0
 
 
 def test_poisson_source_and_littles_law_on_a_stage():
@@ -130,7 +140,7 @@ def test_poisson_source_and_littles_law_on_a_stage():
 def test_reset_statistics_starts_a_new_window():
     engine, _ = make_engine([1])
     for i in range(3):
-        engine.schedule_arrival(0.0, 0, artifact(i))
+        arrive_at(engine, 0.0, 0, artifact(i))
     engine.open_shifts(0.0, [8.0])
     engine.run_until(1.5)
     engine.reset_statistics()

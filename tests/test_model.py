@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.agents import Server
 from sim.model import OrgModel
 from sim.runner import simulate
 
@@ -46,9 +47,9 @@ def test_people_are_mesa_agents_on_their_stage(run_small):
     _, _, model = run_small
     assert len(model.agents) == sum(model.headcount) == 100
     for person in model.people:
-        assert person.stage == model.stage_names[model.staff.stage[person.index]]
+        assert person.stage_name == model.stages.names[model.staff.stage[person.index]]
         assert person in person.cell.agents
-        assert person.skill == model.staff.skill[person.index]
+        assert person.exhaustion == model.staff.exhaustion[person.index]
     assert model.network.G is model.graph  # the networkx graph is the one source of truth
 
 
@@ -141,3 +142,4 @@ def test_pure_queueing_network_has_no_behaviour():
     assert model.market is None
     assert sum(model.engine.departures) > 300
     assert np.all(model.staff.skill == cfg.people.skill.initial)
+    assert all(type(person) is Server for person in model.people)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.config import ProductionConfig
-from sim.production import is_ai_drafted, planned_volume, unit_cost, volume_multiplier
+from sim.production import planned_volume, unit_cost, volume_multiplier
 
 # --------------------------------------------------------------------------- unit_cost
 
@@ -128,31 +128,6 @@ def test_planned_volume_nothing_planned_draws_nothing(expected):
     state = rng.bit_generator.state
     assert planned_volume(rng, expected) == 0
     assert rng.bit_generator.state == state  # no random number consumed
-
-
-# --------------------------------------------------------------------------- is_ai_drafted
-
-
-@pytest.mark.parametrize(
-    ("uniform", "rate", "expected"),
-    [
-        (0.0, 0.0, False),
-        (0.999999, 1.0, True),
-        (0.0, 1.0, True),
-        (0.3, 0.5, True),
-        (0.5, 0.5, False),  # boundary: strictly below the rate
-        (0.7, 0.5, False),
-    ],
-)
-def test_is_ai_drafted_threshold(uniform, rate, expected):
-    assert is_ai_drafted(uniform, rate) is expected
-
-
-def test_is_ai_drafted_share_matches_automation_rate():
-    uniforms = np.random.default_rng(11).random(50_000)
-    share = np.mean([is_ai_drafted(u, 0.3) for u in uniforms])
-    # binomial SD of the share: sqrt(0.3 * 0.7 / 50000) ~ 0.002; allow 5 SD
-    assert share == pytest.approx(0.3, abs=0.011)
 
 
 # --------------------------------------------------------------------------- calibration

@@ -91,13 +91,6 @@ def test_generator_streams_differ(other):
     assert not np.array_equal(base, generator(*other).random(64))
 
 
-def test_generator_streams_uncorrelated():
-    a = generator(0, 0, "service").random(20_000)
-    b = generator(0, 0, "routing").random(20_000)
-    # correlation of independent uniforms: SD 1/sqrt(n) = 0.007; allow 5 SD
-    assert abs(np.corrcoef(a, b)[0, 1]) < 5 / np.sqrt(20_000)
-
-
 # --------------------------------------------------------------------------- Draws
 
 
@@ -146,12 +139,3 @@ def test_draws_single_kind_sequence_independent_of_block_size(monkeypatch, buffe
     assert [small.uniform() for _ in range(n)] == expected_u
     small_e = Draws(generator(5, 3, "service"))
     assert [small_e.exponential() for _ in range(n)] == expected_e
-
-
-def test_draws_uniform_statistics():
-    draws = Draws(generator(9, 0, "review"))
-    values = np.array([draws.uniform() for _ in range(20_000)])
-    assert values.min() >= 0.0
-    assert values.max() < 1.0
-    # mean 1/2, SD of the mean sqrt(1/12 / n) = 0.002; allow 5 SD
-    assert values.mean() == pytest.approx(0.5, abs=5 * np.sqrt(1 / 12 / 20_000))

@@ -1,0 +1,141 @@
+"""A person on a stage of the workflow: the base of every role, and the plain queueing server.
+
+Every person serves one artifact at a time inside their shift (the engine's part) and, when done,
+hands it on along the workflow graph. What they do with it in between is their role's behaviour,
+in the subclasses. The hours they give the queue and how tired they get are set once a day for
+everyone at once (`Person.start_day`, `Person.end_day`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import FixedAgent
+
+from sim import exhaustion
+
+if TYPE_CHECKING:
+    from sim.agents.staff import Staff
+    from sim.engine import Artifact
+
+
+class Person(FixedAgent):
+    """A person in a role on one stage of the workflow, with finite absorption capacity.
+
+    Args:
+        model: the organisation model.
+        index: the person's row in the staff arrays.
+        stage: the index of their stage.
+        cell: the stage's cell of the workflow network.
+    """
+
+    def __init__(self, model, index: int, stage: int, cell):
+        super().__init__(model)
+        self.index = index
+        self.stage = stage
+        self.cell = cell
+        # what the event loop reads per artifact, held here to keep each read one lookup
+        self.staff: Staff = model.staff
+        self.today = model.today  # the day's tallies (reset in place each morning)
+        self.effort = model.stages.effort[stage]  # human hours per kind at this stage
+        self.exponential = model.stages.exponential[stage]
+
+    @property
+    def stage_name(self) -> str:
+        """The stage (team) this person works on."""
+        return self.cell.coordinate
+
+    @property
+    def exhaustion(self) -> float:
+        """Exhaustion (0..1); above `people.exhaustion.burnout_threshold`, burnt out."""
+        return float(self.staff.exhaustion[self.index])
+
+    def work_hours(self, artifact: Artifact) -> float:
+        """Hours the artifact needs from this person: the stage's effort for its kind."""
+        return self.timed(self.effort[artifact.kind])
+
+    def timed(self, hours: float) -> float:
+        """`hours` as served: fixed, or an exponential draw with that mean."""
+        return hours * self.model.service_draws.exponential() if self.exponential else hours
+
+    def finish(self, artifact: Artifact, time: float) -> int:
+        """Done with an artifact: where it goes next (a stage index, or -1 to leave)."""
+        return self.hand_off(artifact)
+
+    def hand_off(self, artifact: Artifact) -> int:
+        """The next stage by the hand-offs' routing probabilities.
+
+        A hand-off without choice takes no draw, so adding a control step (which only changes
+        certain routes) leaves the routing draws of every other choice unchanged.
+        """
+        routing = self.model.routing
+        certain = routing.certain[self.stage][artifact.kind]
+        if certain is not None:
+            return certain
+        return routing.next_stage(self.stage, artifact.kind, self.model.routing_draws.uniform())
+
+    # ------------------------------------------------------------------ once a day, everyone
+    @staticmethod
+    def start_day(staff: Staff, felt_pressure: np.ndarray, people, hours_per_day: float) -> None:
+        """Everyone sets today's hours: connective time and queue hours, given felt pressure.
+
+        The backlog crowds out coaching and customer time (when `connective_crowd_out`), and
+        people give the queue their attention less exhaustion and connective time, plus
+        overtime (the evenings) when pressed.
+
+        Args:
+            staff: everyone's state.
+            felt_pressure: the pressure each person feels (their stage's).
+            people: the `people` config.
+            hours_per_day: length of the working day.
+        """
+        if people.connective_crowd_out:
+            staff.connective_hours = exhaustion.connective_hours(
+                staff.connective_target, felt_pressure
+            )
+        tiring = people.exhaustion
+        staff.shift_hours = exhaustion.shift_hours(
+            staff.attention_hours,
+            staff.exhaustion,
+            staff.connective_hours,
+            felt_pressure,
+            tiring.capacity_loss,
+            tiring.max_overtime_hours,
+            hours_per_day,
+        )
+
+    @staticmethod
+    def end_day(staff: Staff, busy_hours: np.ndarray, tiring) -> None:
+        """Everyone's exhaustion moves: overload and lost connective time tire, rest recovers.
+
+        Args:
+            staff: everyone's state.
+            busy_hours: hours each person served artifacts today.
+            tiring: the `people.exhaustion` config.
+        """
+        overload = np.maximum(busy_hours - staff.attention_hours, 0.0) / np.maximum(
+            staff.attention_hours, 1e-9
+        )
+        lost = np.divide(
+            staff.connective_target - staff.connective_hours,
+            staff.connective_target,
+            out=np.zeros_like(busy_hours),
+            where=staff.connective_target > 0,
+        )
+        staff.exhaustion = exhaustion.updated_exhaustion(
+            staff.exhaustion,
+            overload,
+            lost,
+            tiring.overload_gain,
+            tiring.isolation_gain,
+            tiring.recovery_per_day,
+        )
+
+
+class Server(Person):
+    """A queueing server: serves at the stage's effort and hands on, with no behaviour.
+
+    Everyone is a server when `people.enabled=false`, the limit `sim.validation` checks against
+    queueing theory.
+    """

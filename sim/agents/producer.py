@@ -1,0 +1,136 @@
+"""Producers: the sales reps and marketers who plan, draft and fix the organisation's work.
+
+A producer's day: plan how much to draft (cheaper drafts, more drafts: the rebound lever), draft
+it (AI drafts take a share of the human hours and carry their own defect rate), and fix what
+reviewers send back. Sales reps also write the proposals and call summaries the market asks for
+and spend connective time with customers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import production
+from sim.agents.person import Person
+from sim.tables import AI
+
+if TYPE_CHECKING:
+    from sim.engine import Artifact
+
+
+class Producer(Person):
+    """A person who drafts artifacts (a marketer; `SalesRep` adds customer work)."""
+
+    def __init__(self, model, index: int, stage: int, cell):
+        super().__init__(model, index, stage, cell)
+        self.ai_effort_ratio = model.kinds.ai_effort_ratio
+
+    # ------------------------------------------------------------------ once a day, per team
+    @staticmethod
+    def plan_day(model, stage: int, day_start: float, automation: float) -> None:
+        """The producers of `stage` plan today's discretionary drafts.
+
+        They stop planning while their own queue holds more than `max_backlog_days` of their
+        capacity. Otherwise volume responds to unit cost: each kind's target per person grows
+        by `(cost now / cost before)^(-elasticity)` as AI makes drafts cheaper. The team shares
+        its targets, so it plans as one: a Poisson draw around headcount × target × response.
+
+        Args:
+            model: the organisation model.
+            stage: the producers' stage.
+            day_start: clock hour the day starts.
+            automation: today's automation rate.
+        """
+        params = model.cfg.people.production
+        node = model.graph.nodes[model.stages.names[stage]]
+        if not node["produces_per_day"] or model.backlog_days(stage) >= params.max_backlog_days:
+            return
+        kinds = model.kinds
+        for kind, per_person in node["produces_per_day"].items():
+            k = model.kind_index[kind]
+            human_hours = model.stages.effort[stage][k]
+            rate = automation if kinds.ai_drafted[k] else 0.0
+            cost = production.unit_cost(human_hours, kinds.ai_effort_ratio[k], rate)
+            response = production.volume_multiplier(cost, human_hours, params.volume_elasticity)
+            expected = model.headcount[stage] * per_person * response
+            count = production.planned_volume(model.production_rng, expected)
+            Producer.draft(model, k, stage, count, day_start, automation)
+
+    @staticmethod
+    def draft(model, kind: int, stage: int, count: int, day_start: float, automation: float):
+        """Start `count` drafts of `kind` at `stage`: a share `automation` of them by AI.
+
+        Each draft's true relevance is drawn from a Beta around its origin's mean; the drafts
+        join the producers' queue, where drafting them is their work.
+        """
+        if count <= 0:
+            return
+        kinds = model.kinds
+        rate = automation if kinds.ai_drafted[kind] else 0.0
+        origins = (model.origin_rng.random(count) < rate).astype(np.int64)
+        mean = np.array(kinds.relevance_mean[kind])[origins]
+        concentration = kinds.relevance_concentration[kind]
+        relevance = model.relevance_rng.beta(mean * concentration, (1.0 - mean) * concentration)
+        for origin, rel in zip(origins.tolist(), relevance.tolist(), strict=True):
+            model.engine.admit(
+                stage, model.new_artifact(kind, origin, stage, day_start, rel), day_start
+            )
+
+    # ------------------------------------------------------------------ per artifact
+    def work_hours(self, artifact: Artifact) -> float:
+        """Hours to draft or fix one of the team's artifacts (others' work: the stage's effort).
+
+        A fix takes a share of the drafting effort; an AI draft takes the kind's effort ratio
+        (prompting and editing instead of writing).
+        """
+        hours = self.effort[artifact.kind]
+        if artifact.author == self.stage:
+            if artifact.rework_due:
+                hours *= self.model.cfg.people.production.rework_effort_share
+            elif artifact.origin == AI:
+                hours *= self.ai_effort_ratio[artifact.kind]
+        return hours * self.model.service_draws.exponential() if self.exponential else hours
+
+    def finish(self, artifact: Artifact, time: float) -> int:
+        """A draft or a fix is done: book it, then hand it on."""
+        if artifact.author == self.stage:
+            self.finish_draft(artifact)
+        else:
+            self.today.other_hours += artifact.work
+        return self.hand_off(artifact)
+
+    def finish_draft(self, artifact: Artifact) -> None:
+        """A draft or a fix leaves its author; a first draft may carry a hidden defect.
+
+        The defect chance is the origin's rate for the kind, raised by the author's exhaustion.
+        """
+        model, today = self.model, self.today
+        if artifact.rework_due:
+            artifact.rework_due = False
+            artifact.defect = False
+            today.rework_hours += artifact.work
+            if artifact.origin == AI:
+                today.hidden_validation_hours += artifact.work
+            return
+        kind, origin = artifact.kind, artifact.origin
+        today.production_hours += artifact.work
+        today.drafted[kind] += 1
+        if origin == AI:
+            today.ai_assisted += 1
+            today.time_saved_hours += self.effort[kind] - artifact.work
+        probability = model.kinds.defect_probability[kind][origin]
+        probability *= (
+            1.0 + model.cfg.people.exhaustion.defect_gain * (self.staff.exhaustion[self.index])
+        )
+        artifact.defect = model.defect_draws.uniform() < probability
+
+
+class SalesRep(Producer):
+    """A producer who also works the market: proposals, call summaries, customer time.
+
+    Their connective hours are time with customers; when the backlog crowds it out, proposals
+    are won less often (`sim.market`). The proposals and call summaries the market asks for are
+    drafted at the sales stage (`OrgModel.plan_day`).
+    """

@@ -1,0 +1,50 @@
+"""Everyone's state in arrays, one row per person: what the agents read and write per event.
+
+The people are Mesa agents (`sim.agents`), but the state the event loop touches millions of
+times a run (trust, skill, hours) and the daily updates that move everyone at once (skill,
+exhaustion) live here, so an update is one vectorised step instead of a loop over agents.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Staff:
+    """Everyone's state, one row per person (the order of `OrgModel.people`).
+
+    Args:
+        stage: each person's stage index.
+        attention_hours: each person's absorption capacity (hours of attention a day).
+        connective_target: each person's coaching or customer hours a day, when not pressed.
+        skill: initial skill at catching defects.
+        trust: initial trust in AI output.
+        exhaustion: initial exhaustion.
+    """
+
+    def __init__(
+        self,
+        stage: np.ndarray,
+        attention_hours: np.ndarray,
+        connective_target: np.ndarray,
+        skill: float,
+        trust: float,
+        exhaustion: float,
+    ):
+        n = len(stage)
+        self.stage = stage
+        self.attention_hours = attention_hours
+        self.connective_target = connective_target
+        self.skill = np.full(n, skill)
+        self.trust = [trust] * n  # read and written per review event: a list is fastest
+        self.exhaustion = np.full(n, exhaustion)
+        self.connective_hours = connective_target.copy()
+        self.shift_hours = attention_hours.copy()
+        self.start_day()
+
+    def start_day(self) -> None:
+        """Reset the tallies the event loop writes during a day."""
+        n = len(self.stage)
+        self.reviews = [0] * n
+        self.engagement = [0.0] * n  # summed vigilance of the day's reviews
+        self.ai_review_hours = [0.0] * n

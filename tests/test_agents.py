@@ -1,0 +1,240 @@
+import numpy as np
+import pytest
+
+import sim
+from sim.agents import Manager, Person, Producer, Reviewer, SalesRep, Server, Verdict
+from sim.engine import Artifact
+from sim.model import OrgModel
+from sim.tables import AI, HUMAN
+
+
+@pytest.fixture()
+def model(small_cfg):
+    return OrgModel(small_cfg)
+
+
+def first(model, cls, stage=None):
+    return next(
+        p for p in model.people if type(p) is cls and (stage is None or p.stage_name == stage)
+    )
+
+
+def artifact(model, kind, author, origin=HUMAN, defect=False):
+    k = model.kind_index[kind]
+    return Artifact(1, k, origin, 0.5, defect, model.stage_index[author], 0.0)
+
+
+def always(value):
+    return lambda: value
+
+
+# --------------------------------------------------------------------------- who is who
+
+
+def test_roles_map_to_agent_classes(model):
+    by_stage = {p.stage_name: type(p) for p in model.people}
+    assert by_stage == {
+        "marketing": Producer,
+        "sales": SalesRep,
+        "brand_review": Reviewer,
+        "legal_review": Reviewer,
+        "deal_desk": Reviewer,
+        "engineering": Reviewer,
+        "managers": Manager,
+    }
+
+
+def test_without_behaviour_everyone_is_a_queueing_server():
+    cfg = sim.load_config(["people.enabled=false", "days=20"])
+    assert {type(p) for p in OrgModel(cfg).people} == {Server}
+
+
+# --------------------------------------------------------------------------- the reviewer
+
+
+def test_reviewers_defer_to_ai_in_proportion_to_trust(model):
+    reviewer = first(model, Reviewer, "brand_review")
+    human = artifact(model, "campaign_asset", "marketing")
+    ai = artifact(model, "campaign_asset", "marketing", origin=AI)
+    model.staff.trust[reviewer.index] = 0.5
+    assert reviewer.vigilance(human) == 1.0
+    assert reviewer.vigilance(ai) == pytest.approx(1.0 - 0.6 * 0.5)
+    model.staff.trust[reviewer.index] = 0.9
+    assert reviewer.vigilance(ai) == pytest.approx(1.0 - 0.6 * 0.9)
+
+
+def test_reviewers_skim_when_their_queue_is_long(model):
+    reviewer = first(model, Reviewer, "brand_review")
+    asset = artifact(model, "campaign_asset", "marketing")
+    careful = reviewer.review_hours(asset)
+    model.pressure[reviewer.stage] = 1.0
+    assert reviewer.review_hours(asset) == pytest.approx(careful * (1 - 0.4))
+    assert reviewer.vigilance(asset) == pytest.approx(1 - 0.3)
+
+
+def test_checking_an_ai_proposal_takes_longer(model):
+    reviewer = first(model, Reviewer, "legal_review")
+    human = artifact(model, "proposal", "sales")
+    ai = artifact(model, "proposal", "sales", origin=AI)
+    assert reviewer.review_hours(ai) == pytest.approx(1.5 * reviewer.review_hours(human))
+
+
+def test_a_caught_defect_goes_back_to_its_author(model):
+    reviewer = first(model, Reviewer, "brand_review")
+    draft = artifact(model, "campaign_asset", "marketing", defect=True)
+    draft.work = reviewer.work_hours(draft)
+    model.review_draws.uniform = always(0.0)
+    assert reviewer.review(draft) is Verdict.SENT_BACK
+    assert draft.rework_due and draft.reworks == 1 and not draft.escaped
+    assert model.today.defects_caught == [1, 0] and model.today.reworks == 1
+
+
+def test_finish_sends_a_caught_defect_to_the_author_stage(model):
+    reviewer = first(model, Reviewer, "brand_review")
+    draft = artifact(model, "campaign_asset", "marketing", defect=True)
+    draft.work = reviewer.work_hours(draft)
+    model.review_draws.uniform = always(0.0)
+    assert reviewer.finish(draft, 0.0) == model.stage_index["marketing"]
+
+
+def test_a_missed_defect_escapes_and_teaches_trust(model):
+    reviewer = first(model, Reviewer, "brand_review")
+    before = reviewer.trust
+    draft = artifact(model, "campaign_asset", "marketing", origin=AI, defect=True)
+    draft.work = reviewer.work_hours(draft)
+    model.review_draws.uniform = always(0.999)
+    assert reviewer.review(draft) is Verdict.PASSED
+    assert draft.escaped and draft.defect
+    assert reviewer.trust > before  # a missed defect looks like a clean pass
+    assert model.today.defects_reviewed == [0, 1] and model.today.defects_caught == [0, 0]
+
+
+def test_a_caught_ai_defect_lowers_trust_unless_trust_is_fixed(small_cfg):
+    for fixed, falls in ((False, True), (True, False)):
+        cfg = small_cfg.copy()
+        cfg.people.trust.fixed = fixed
+        model = OrgModel(cfg)
+        reviewer = first(model, Reviewer, "brand_review")
+        before = reviewer.trust
+        draft = artifact(model, "campaign_asset", "marketing", origin=AI, defect=True)
+        draft.work = reviewer.work_hours(draft)
+        model.review_draws.uniform = always(0.0)
+        reviewer.review(draft)
+        assert (reviewer.trust < before) is falls
+
+
+def test_without_a_way_back_the_reviewer_fixes_in_place(model):
+    engineer = first(model, Reviewer, "engineering")
+    draft = artifact(model, "proposal", "marketing", defect=True)  # no rework edge to marketing
+    draft.work = engineer.work_hours(draft)
+    model.review_draws.uniform = always(0.0)
+    assert engineer.review(draft) is Verdict.FIXED
+    assert not draft.defect and not draft.rework_due
+
+
+def test_skill_erodes_only_for_reviewers_who_waved_work_through(model):
+    staff = model.staff
+    careful, skimmer = [p.index for p in model.people if isinstance(p, Reviewer)][:2]
+    staff.reviews[careful], staff.engagement[careful] = 4, 4.0
+    staff.reviews[skimmer], staff.engagement[skimmer] = 4, 0.0
+    before = staff.skill.copy()
+    Reviewer.practise(staff, model.cfg.people.skill)
+    assert staff.skill[careful] == before[careful]  # at the ceiling already
+    assert staff.skill[skimmer] < before[skimmer]
+    idle = [i for i in range(len(staff.stage)) if staff.reviews[i] == 0]
+    np.testing.assert_array_equal(staff.skill[idle], before[idle])
+
+
+# --------------------------------------------------------------------------- the manager
+
+
+def test_a_managers_review_is_triage(model):
+    manager = first(model, Manager)
+    report = artifact(model, "status_report", "sales")
+    report.work = manager.work_hours(report)
+    assert manager.review(report) is Verdict.PASSED
+    assert model.today.triage_hours == pytest.approx(report.work)
+    assert model.today.review_hours == pytest.approx(report.work)
+
+
+# --------------------------------------------------------------------------- the producer
+
+
+def test_ai_drafts_take_the_kinds_effort_ratio_and_fixes_a_share(model):
+    rep = first(model, SalesRep)
+    human = artifact(model, "outreach_sequence", "sales")
+    ai = artifact(model, "outreach_sequence", "sales", origin=AI)
+    assert rep.work_hours(human) == 1.0
+    assert rep.work_hours(ai) == pytest.approx(0.2)
+    human.rework_due = True
+    assert rep.work_hours(human) == pytest.approx(0.5)
+
+
+def test_finishing_a_draft_books_production_and_may_carry_a_defect(model):
+    rep = first(model, SalesRep)
+    draft = artifact(model, "outreach_sequence", "sales", origin=AI)
+    draft.work = rep.work_hours(draft)
+    model.defect_draws.uniform = always(0.0)
+    rep.finish_draft(draft)
+    assert draft.defect
+    today = model.today
+    assert today.production_hours == pytest.approx(0.2)
+    assert today.time_saved_hours == pytest.approx(0.8)
+    assert today.ai_assisted == 1 and today.drafted[draft.kind] == 1
+
+
+def test_a_fix_clears_the_defect_and_counts_as_hidden_validation(model):
+    rep = first(model, SalesRep)
+    draft = artifact(model, "proposal", "sales", origin=AI, defect=True)
+    draft.rework_due = True
+    draft.work = rep.work_hours(draft)
+    rep.finish_draft(draft)
+    assert not draft.defect and not draft.rework_due
+    assert model.today.rework_hours == model.today.hidden_validation_hours == draft.work
+    assert model.today.production_hours == 0.0
+
+
+def _planned(cfg_overrides, automation):
+    model = OrgModel(sim.load_config(["days=20", *cfg_overrides]))
+    Producer.plan_day(model, model.stage_index["sales"], 0.0, automation)
+    return model.engine.created
+
+
+def test_cheaper_drafts_mean_more_planned_drafts():
+    assert _planned([], 1.0) > 2.5 * _planned([], 0.0)
+    fixed = ["people.production.volume_elasticity=0"]
+    assert _planned(fixed, 1.0) == _planned(fixed, 0.0)  # same stream, same expectation
+
+
+def test_producers_stop_planning_while_their_queue_is_full(model):
+    sales = model.stage_index["sales"]
+    full = model.cfg.people.production.max_backlog_days
+    for _ in range(5):  # mornings of planning with nobody working the queue
+        Producer.plan_day(model, sales, 0.0, 0.0)
+    assert model.backlog_days(sales) >= full
+    planned = model.engine.created
+    Producer.plan_day(model, sales, 0.0, 0.0)
+    assert model.engine.created == planned
+
+
+# --------------------------------------------------------------------------- everyone
+
+
+def test_overload_tires_people_and_rest_recovers(model):
+    staff = model.staff
+    before = staff.exhaustion.copy()
+    Person.end_day(staff, staff.attention_hours * 1.5, model.cfg.people.exhaustion)
+    assert np.all(staff.exhaustion > before)
+    rested = staff.exhaustion.copy()
+    Person.end_day(staff, np.zeros(len(staff.stage)), model.cfg.people.exhaustion)
+    assert np.all(staff.exhaustion < rested)
+
+
+def test_pressure_crowds_out_connective_time_and_adds_overtime(model):
+    staff, people = model.staff, model.cfg.people
+    Person.start_day(staff, np.zeros(len(staff.stage)), people, model.hours_per_day)
+    calm = staff.shift_hours.copy()
+    np.testing.assert_array_equal(staff.connective_hours, staff.connective_target)
+    Person.start_day(staff, np.ones(len(staff.stage)), people, model.hours_per_day)
+    assert np.all(staff.connective_hours == 0.0)
+    assert np.all(staff.shift_hours > calm)
