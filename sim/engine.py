@@ -10,7 +10,10 @@ Behaviour enters through hooks: one pair per person (the person's agent) and one
 - `work_hours[person](artifact)`: the work an artifact needs from this person;
 - `finish[person](artifact, time)`: the person has finished it; where it goes next (a stage
   index, or -1 to leave the network);
-- `on_done(artifact, stage, time)`: it reached a sink stage (the market) or left.
+- `on_done(artifact, stage, time)`: it reached a sink stage (the market) or left;
+- `patience_hours(stage, artifact)` (optional): how long the artifact may wait in the queue it
+  has just joined before its owner abandons it (`inf`: forever); `on_abandon(artifact, stage,
+  time)` is called when that happens. Abandoned work counts as `dropped`.
 
 With exponential service, Poisson arrivals and shifts covering the whole clock, this is an
 exact open queueing network, which is how `sim.validation` checks it against theory.
@@ -19,12 +22,14 @@ exact open queueing network, which is how `sim.validation` checks it against the
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable
 from itertools import count
 
 _COMPLETE = 1
 _SOURCE = 2
+_ABANDON = 3
 
 
 class Artifact:
@@ -46,6 +51,9 @@ class Artifact:
         work: hours of service it needs at its current stage.
         vigilance: how carefully the person reviewing it now reads it (1 = careful).
         rework_due: sent back with a detected defect, awaiting its author's fix.
+        hours_spent: hours of service it has had so far, at every stage.
+        waiting_at: the stage whose queue it waits in, or -1.
+        waits: how many times it has joined a queue (tells a stale abandonment from a live one).
     """
 
     __slots__ = (
@@ -64,6 +72,9 @@ class Artifact:
         "work",
         "vigilance",
         "rework_due",
+        "hours_spent",
+        "waiting_at",
+        "waits",
     )
 
     def __init__(
@@ -91,6 +102,9 @@ class Artifact:
         self.work = 0.0
         self.vigilance = 1.0
         self.rework_due = False
+        self.hours_spent = 0.0
+        self.waiting_at = -1
+        self.waits = 0
 
 
 class Engine:
@@ -105,6 +119,10 @@ class Engine:
             next stage index, or -1 to leave the network.
         on_done: hook called when an artifact reaches a sink or leaves.
         record_visits: keep (stage, entered, started, left) on each artifact.
+        n_kinds: number of artifact kinds (queued counts are kept per stage and kind).
+        patience_hours: hook giving how long an artifact that joins a queue may wait there;
+            None: nobody abandons anything.
+        on_abandon: hook called when a waiting artifact is abandoned.
     """
 
     def __init__(
@@ -116,6 +134,9 @@ class Engine:
         finish: list[Callable[[Artifact, float], int]],
         on_done: Callable[[Artifact, int, float], None],
         record_visits: bool = False,
+        n_kinds: int = 1,
+        patience_hours: Callable[[int, Artifact], float] | None = None,
+        on_abandon: Callable[[Artifact, int, float], None] | None = None,
     ):
         n_people = len(person_stage)
         self.now = 0.0
@@ -125,7 +146,10 @@ class Engine:
         self.finish = finish
         self.on_done = on_done
         self.record_visits = record_visits
+        self.patience_hours = patience_hours
+        self.on_abandon = on_abandon
         self._events: list[tuple[float, int, int, int]] = []  # time, order, code, target
+        self._abandoning: dict[int, tuple[int, Artifact, int]] = {}  # stage, artifact, wait
         self._sequence = count()
         self._sources: list[
             tuple[int, float, Callable[[float], Artifact], Callable[[], float]]
@@ -144,6 +168,9 @@ class Engine:
         for person, stage in enumerate(person_stage):
             self.members[stage].append(person)
         self.queued_entered_sum = [0.0] * n_stages
+        # running totals: a queue may hold abandoned artifacts until they reach its head
+        self.queue_length = [0] * n_stages
+        self.queued_kinds = [[0] * n_kinds for _ in range(n_stages)]
         self.in_stage = [0] * n_stages
         self.area = [0.0] * n_stages
         self.last_change = [0.0] * n_stages
@@ -151,9 +178,9 @@ class Engine:
         self.departures = [0] * n_stages
         self.sojourn_sum = [0.0] * n_stages
         self.wait_sum = [0.0] * n_stages
+        self.abandoned = [0] * n_stages
         self.statistics_since = 0.0
-        # conservation: created = queued + in service + done + dropped (no mechanism drops work
-        # yet; a relevance filter or WIP limit would count here)
+        # conservation: created = queued + in service + done + dropped (abandoned)
         self.created = 0
         self.done = 0
         self.dropped = 0
@@ -207,12 +234,8 @@ class Engine:
                     self._schedule_work(person, day_start)
                 elif shift_end[person] > day_start:
                     idle.append(person)
-            queue = self.queues[stage]
-            while queue and idle:
-                person = idle.popleft()
-                artifact = queue.popleft()
-                self.queued_entered_sum[stage] -= artifact.entered
-                self._start(stage, person, artifact, day_start)
+            while self.queue_length[stage] and idle:
+                self._start(stage, idle.popleft(), self._next_waiting(stage), day_start)
 
     def _schedule_work(self, person: int, time: float) -> None:
         end = time + self.remaining[person]
@@ -262,8 +285,55 @@ class Engine:
             if shift_end[person] > time:
                 self._start(stage, person, artifact, time)
                 return
+        self._enqueue(stage, artifact, time)
+
+    def _enqueue(self, stage: int, artifact: Artifact, time: float) -> None:
+        """The artifact joins the stage's queue; its owner's patience starts to run."""
         self.queues[stage].append(artifact)
         self.queued_entered_sum[stage] += time
+        self.queue_length[stage] += 1
+        self.queued_kinds[stage][artifact.kind] += 1
+        artifact.waiting_at = stage
+        artifact.waits += 1
+        if self.patience_hours is not None:
+            patience = self.patience_hours(stage, artifact)
+            if patience < math.inf:
+                key = next(self._sequence)
+                self._abandoning[key] = (stage, artifact, artifact.waits)
+                heapq.heappush(self._events, (time + patience, key, _ABANDON, key))
+
+    def _next_waiting(self, stage: int) -> Artifact:
+        """Take the queue's oldest artifact still waiting (abandoned ones are passed over)."""
+        queue = self.queues[stage]
+        artifact = queue.popleft()
+        while artifact.waiting_at != stage:
+            artifact = queue.popleft()
+        artifact.waiting_at = -1
+        self.queued_entered_sum[stage] -= artifact.entered
+        self.queue_length[stage] -= 1
+        self.queued_kinds[stage][artifact.kind] -= 1
+        return artifact
+
+    def _abandon(self, stage: int, artifact: Artifact, waits: int, time: float) -> None:
+        """The owner gives up on an artifact that has waited past its patience."""
+        if artifact.waiting_at != stage or artifact.waits != waits:
+            return  # served meanwhile (or waiting again, on a later visit)
+        artifact.waiting_at = -1
+        self.queued_entered_sum[stage] -= artifact.entered
+        self.queue_length[stage] -= 1
+        self.queued_kinds[stage][artifact.kind] -= 1
+        self._count(stage, time, -1)
+        # it leaves the stage: a departure for Little's law, with its whole stay as its wait
+        self.departures[stage] += 1
+        self.sojourn_sum[stage] += time - artifact.entered
+        self.wait_sum[stage] += time - artifact.entered
+        self.abandoned[stage] += 1
+        self.dropped += 1
+        queue = self.queues[stage]
+        if len(queue) > 2 * self.queue_length[stage] + 64:  # forget the abandoned, in one pass
+            self.queues[stage] = deque(a for a in queue if a.waiting_at == stage)
+        if self.on_abandon is not None:
+            self.on_abandon(artifact, stage, time)
 
     def _start(self, stage: int, person: int, artifact: Artifact, time: float) -> None:
         artifact.started = time
@@ -285,7 +355,7 @@ class Engine:
         pop, push, sequence = heapq.heappop, heapq.heappush, self._sequence
         holding, remaining, segment_start = self.holding, self.remaining, self.segment_start
         shift_end, busy_hours, person_stage = self.shift_end, self.busy_hours, self.person_stage
-        queues, idle, queued_entered_sum = self.queues, self.idle, self.queued_entered_sum
+        queue_length, idle, next_waiting = self.queue_length, self.idle, self._next_waiting
         in_stage, area, last_change = self.in_stage, self.area, self.last_change
         departures, sojourn_sum, wait_sum = self.departures, self.sojourn_sum, self.wait_sum
         work_hours, finish, arrive = self.work_hours, self.finish, self.arrive
@@ -296,6 +366,7 @@ class Engine:
                 person = target
                 artifact = holding[person]
                 holding[person] = None
+                artifact.hours_spent += artifact.work
                 busy_hours[person] += time - segment_start[person]
                 stage = person_stage[person]
                 departures[stage] += 1
@@ -307,10 +378,8 @@ class Engine:
                 last_change[stage] = time
                 in_stage[stage] -= 1
                 following = finish[person](artifact, time)
-                queue = queues[stage]
-                if queue and shift_end[person] > time:
-                    waiting = queue.popleft()
-                    queued_entered_sum[stage] -= waiting.entered
+                if queue_length[stage] and shift_end[person] > time:
+                    waiting = next_waiting(stage)
                     waiting.started = time
                     holding[person] = waiting
                     work = waiting.work = work_hours[person](waiting)
@@ -327,11 +396,14 @@ class Engine:
                 else:
                     self.done += 1
                     self.on_done(artifact, -1, time)
-            else:
+            elif code == _SOURCE:
                 stage, mean_gap, make, exponential = self._sources[target]
                 push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target))
                 self.created += 1
                 arrive(stage, make(time), time)
+            else:
+                stage, artifact, waits = self._abandoning.pop(target)
+                self._abandon(stage, artifact, waits, time)
         self.now = end
         self._settle_pauses(end)
         for stage in range(len(self.queues)):
@@ -356,14 +428,19 @@ class Engine:
             self.departures[stage] = 0
             self.sojourn_sum[stage] = 0.0
             self.wait_sum[stage] = 0.0
-        for queue in self.queues:
+            self.abandoned[stage] = 0
+        for stage, queue in enumerate(self.queues):
             for artifact in queue:
-                artifact.entered = max(artifact.entered, self.now)
+                if artifact.waiting_at == stage:
+                    artifact.entered = max(artifact.entered, self.now)
         for artifact in self.holding:
             if artifact is not None:
                 artifact.entered = max(artifact.entered, self.now)
                 artifact.started = max(artifact.started, self.now)
-        self.queued_entered_sum = [sum(a.entered for a in queue) for queue in self.queues]
+        self.queued_entered_sum = [
+            sum(a.entered for a in queue if a.waiting_at == stage)
+            for stage, queue in enumerate(self.queues)
+        ]
 
     # ------------------------------------------------------------------ state
     def in_service(self) -> int:
@@ -372,11 +449,11 @@ class Engine:
 
     def queued(self) -> int:
         """Artifacts waiting in stage queues."""
-        return sum(len(queue) for queue in self.queues)
+        return sum(self.queue_length)
 
     def queue_age(self, stage: int) -> float:
         """Mean hours the artifacts now queued at `stage` have waited."""
-        queue = self.queues[stage]
-        if not queue:
+        waiting = self.queue_length[stage]
+        if not waiting:
             return 0.0
-        return self.now - self.queued_entered_sum[stage] / len(queue)
+        return self.now - self.queued_entered_sum[stage] / waiting

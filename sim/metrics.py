@@ -128,7 +128,7 @@ class Books:
             row[f"queue_{name}"] = len(engine.queues[s])
             row[f"queue_age_hours_{name}"] = engine.queue_age(s)
             row[f"wip_{name}"] = engine.in_stage[s]
-            row[f"completed_{name}"] = engine.departures[s]
+            row[f"completed_{name}"] = engine.departures[s] - engine.abandoned[s]
             shift = float(staff.shift_hours[members].sum())
             row[f"utilisation_{name}"] = (
                 float(busy[members].sum()) / shift if shift > 0 else math.nan

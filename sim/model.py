@@ -116,6 +116,7 @@ class OrgModel(mesa.Model):
             finish=[person.finish for person in self.people],
             on_done=self.deliver,
             record_visits=bool(cfg.metrics.record_artifacts),
+            n_kinds=len(self.kinds.names),
         )
         self.market = (
             Market(

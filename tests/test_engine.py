@@ -150,3 +150,76 @@ def test_reset_statistics_starts_a_new_window():
     engine.run_until(8.0)
     assert engine.departures[0] == 2
     assert math.isclose(engine.sojourn_sum[0], (2.0 - 1.5) + (3.0 - 1.5))
+
+
+# --------------------------------------------------------------------------- abandonment
+
+
+def impatient_engine(people, patience, service=lambda s, a, p: 1.0):
+    engine, done = make_engine(people, service=service)
+    abandoned = []
+    engine.patience_hours = lambda stage, a: patience
+    engine.on_abandon = lambda a, s, t: abandoned.append((a.id, s, t))
+    return engine, done, abandoned
+
+
+def test_work_that_waits_past_its_patience_is_abandoned():
+    engine, done, abandoned = impatient_engine([1], patience=1.5)
+    engine.open_shifts(0.0, [8.0])
+    for i in range(4):
+        arrive_at(engine, 0.0, 0, artifact(i))
+    engine.run_until(8.0)
+    # served at once: 0 (done at 1); 1 waits 1 h (done at 2); 2 and 3 give up at 1.5
+    assert done == [(0, -1, 1.0), (1, -1, 2.0)]
+    assert abandoned == [(2, 0, 1.5), (3, 0, 1.5)]
+    assert engine.dropped == 2 and engine.abandoned == [2] and engine.queued() == 0
+    assert engine.created == engine.queued() + engine.in_service() + engine.done + engine.dropped
+
+
+def test_patience_only_runs_while_waiting_in_the_queue():
+    engine, done, abandoned = impatient_engine([1], patience=0.5, service=lambda s, a, p: 3.0)
+    engine.open_shifts(0.0, [8.0])
+    arrive_at(engine, 0.0, 0, artifact(1))  # served at once: 3 h of service is not waiting
+    engine.run_until(8.0)
+    assert done == [(1, -1, 3.0)] and abandoned == []
+
+
+def test_an_old_abandonment_does_not_touch_a_later_visit():
+    engine, done, abandoned = impatient_engine([1], patience=2.5)
+    visits = {}
+
+    def back_once(a, t):  # every artifact comes back to the same queue once (rework)
+        visits[a.id] = visits.get(a.id, 0) + 1
+        return 0 if visits[a.id] == 1 else -1
+
+    engine.finish = [back_once]
+    engine.open_shifts(0.0, [8.0])
+    arrive_at(engine, 0.0, 0, artifact(1))
+    arrive_at(engine, 0.0, 0, artifact(2))  # waits from 0 (patience until 2.5), served at 1
+    engine.run_until(8.0)
+    # 2 is back in the queue from 2 to 3 when its first wait's patience runs out at 2.5
+    assert abandoned == []
+    assert done == [(1, -1, 3.0), (2, -1, 4.0)]
+
+
+def test_littles_law_holds_with_abandonment():
+    import numpy as np
+
+    from sim.rng import Draws
+
+    arrivals, service, patience = (Draws(np.random.default_rng(s)) for s in (1, 2, 3))
+    engine, _, abandoned = impatient_engine(
+        [2], patience=0, service=lambda s, a, p: 1.0 * service.exponential()
+    )
+    engine.patience_hours = lambda stage, a: 2.0 * patience.exponential()
+    counter = iter(range(10**9))
+    engine.add_poisson_source(0, 3.0, lambda t: artifact(next(counter), t), arrivals.exponential)
+    for day in range(100):  # rho = 1.5: without abandonment the queue would grow forever
+        engine.open_shifts(day * 24.0, [24.0, 24.0])
+        engine.run_until((day + 1) * 24.0)
+        assert len(engine.queues[0]) <= 2 * engine.queue_length[0] + 64
+    horizon = engine.now
+    mean_in_stage = engine.area[0] / horizon
+    sojourn = engine.sojourn_sum[0] / engine.departures[0]
+    assert mean_in_stage == pytest.approx(engine.arrivals[0] / horizon * sojourn, rel=0.01)
+    assert engine.queue_length[0] < 50 and len(abandoned) > 1000
