@@ -1,6 +1,7 @@
 """The dashboard: the organisation model in the browser, one working day per step.
 
-`make dashboard` serves it (or `solara run sim/app.py --no-check-version`). Mesa's SolaraViz
+`make dashboard` serves it with `solara run sim/app.py`, Solara's version check and telemetry
+off so that nothing leaves the machine. Mesa's SolaraViz
 draws the page: the controls in the sidebar (organisation, automation rate, roll-out day,
 volume elasticity, governance, one checkbox per file in `configs/policy/`; step, play, reset),
 and five panels: the workflow graph (stages coloured by utilisation, sized by their queue),
