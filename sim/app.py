@@ -1,12 +1,12 @@
 """The dashboard: the organisation model in the browser, one working day per step.
 
 `make dashboard` serves it with `solara run sim/app.py`, Solara's version check and telemetry
-off so that nothing leaves the machine. Mesa's SolaraViz
-draws the page: the controls in the sidebar (organisation, automation rate, roll-out day,
-volume elasticity, governance, one checkbox per file in `configs/policy/`; step, play, reset),
-and five panels: the workflow graph (stages coloured by utilisation, sized by their queue),
-queues per stage, the dashboard books and the outcome books side by side (each indexed to its
-pre-AI baseline), and people's trust, skill and exhaustion.
+off so that nothing leaves the machine. Mesa's SolaraViz draws the page: the controls in the
+sidebar (organisation, automation rate, roll-out day, volume elasticity, governance, one
+checkbox per file in `configs/policy/`; step, play, reset), and five panels: the workflow
+graph (stages coloured by utilisation, sized by their queue), queues per stage, the dashboard
+books and the outcome books side by side (each indexed to its pre-AI baseline), and people's
+trust, skill and exhaustion.
 
 The model is the command line's: the controls become Hydra overrides, `sim.load_config`
 composes them and `OrgModel` runs them. Reset re-creates the model as
