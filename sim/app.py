@@ -62,7 +62,7 @@ def scenario_settings(cfg) -> dict:
 
 def books(model: OrgModel) -> pd.DataFrame:
     """One row per day so far: both sets of books, queues and utilisation per stage, people."""
-    return model.books.timeseries()
+    return model.datacollector.get_model_vars_dataframe()
 
 
 def workflow_graph(model: OrgModel) -> nx.DiGraph:
@@ -76,7 +76,7 @@ def workflow_graph(model: OrgModel) -> nx.DiGraph:
 
 def stage_names(model: OrgModel) -> list[str]:
     """The stages, in the order the model keeps them."""
-    return list(model.stage_names)
+    return list(model.stages.names)
 
 
 # ------------------------------------------------------------------ the controls
