@@ -53,7 +53,8 @@ class Artifact:
         rework_due: sent back with a detected defect, awaiting its author's fix.
         hours_spent: hours of service it has had so far, at every stage.
         waiting_at: the stage whose queue it waits in, or -1.
-        waits: how many times it has joined a queue (tells a stale abandonment from a live one).
+        waits: how many times it has joined a queue with patience (tells a stale abandonment
+            from a live one).
     """
 
     __slots__ = (
@@ -285,19 +286,16 @@ class Engine:
             if shift_end[person] > time:
                 self._start(stage, person, artifact, time)
                 return
-        self._enqueue(stage, artifact, time)
-
-    def _enqueue(self, stage: int, artifact: Artifact, time: float) -> None:
-        """The artifact joins the stage's queue; its owner's patience starts to run."""
+        # nobody free: it joins the queue, and its owner's patience starts to run
         self.queues[stage].append(artifact)
         self.queued_entered_sum[stage] += time
         self.queue_length[stage] += 1
         self.queued_kinds[stage][artifact.kind] += 1
         artifact.waiting_at = stage
-        artifact.waits += 1
         if self.patience_hours is not None:
             patience = self.patience_hours(stage, artifact)
             if patience < math.inf:
+                artifact.waits += 1
                 key = next(self._sequence)
                 self._abandoning[key] = (stage, artifact, artifact.waits)
                 heapq.heappush(self._events, (time + patience, key, _ABANDON, key))
@@ -355,7 +353,8 @@ class Engine:
         pop, push, sequence = heapq.heappop, heapq.heappush, self._sequence
         holding, remaining, segment_start = self.holding, self.remaining, self.segment_start
         shift_end, busy_hours, person_stage = self.shift_end, self.busy_hours, self.person_stage
-        queue_length, idle, next_waiting = self.queue_length, self.idle, self._next_waiting
+        queues, queue_length, idle = self.queues, self.queue_length, self.idle
+        queued_entered_sum, queued_kinds = self.queued_entered_sum, self.queued_kinds
         in_stage, area, last_change = self.in_stage, self.area, self.last_change
         departures, sojourn_sum, wait_sum = self.departures, self.sojourn_sum, self.wait_sum
         work_hours, finish, arrive = self.work_hours, self.finish, self.arrive
@@ -379,7 +378,14 @@ class Engine:
                 in_stage[stage] -= 1
                 following = finish[person](artifact, time)
                 if queue_length[stage] and shift_end[person] > time:
-                    waiting = next_waiting(stage)
+                    queue = queues[stage]
+                    waiting = queue.popleft()
+                    while waiting.waiting_at != stage:  # abandoned: passed over
+                        waiting = queue.popleft()
+                    waiting.waiting_at = -1
+                    queued_entered_sum[stage] -= waiting.entered
+                    queue_length[stage] -= 1
+                    queued_kinds[stage][waiting.kind] -= 1
                     waiting.started = time
                     holding[person] = waiting
                     work = waiting.work = work_hours[person](waiting)

@@ -276,8 +276,11 @@ class OrgModel(mesa.Model):
         capacity = self.capacity_hours[stage]
         if capacity <= 0.0:
             return 0.0
-        effort = self.stages.effort[stage]
-        return sum(effort[artifact.kind] for artifact in self.engine.queues[stage]) / capacity
+        queued = self.engine.queued_kinds[stage]  # running counts: no walk over the queue
+        return (
+            sum(n * hours for n, hours in zip(queued, self.stages.effort[stage], strict=True))
+            / capacity
+        )
 
     def human_contact_ratio(self) -> float:
         """Sales reps' customer time today relative to what they aim for."""
