@@ -105,7 +105,27 @@ def preflight(argv: list[str]) -> list[str]:
         return argv
     argv = _absolute_config_path(argv)
     args = _arguments(argv)
-    if args.cfg is None and args.experimental_rerun is not None:
+    commands = [
+        flag
+        for flag, given in (
+            ("--run", args.run),
+            ("--multirun", args.multirun),
+            ("--cfg", args.cfg is not None),
+            ("--info", args.info is not None),
+            ("--shell-completion", args.shell_completion),
+        )
+        if given
+    ]
+    if len(commands) > 1:
+        raise ConfigError(f"{' and '.join(commands)} together are not allowed: give one of them")
+    if args.resolve and args.cfg is None:
+        raise ConfigError("--resolve alone is not allowed: use it with --cfg (--cfg job --resolve)")
+    if args.experimental_rerun is not None:
+        if not Path(args.experimental_rerun).is_file():
+            raise ConfigError(
+                f"--experimental-rerun {args.experimental_rerun} is not allowed: no such file "
+                "(a run's .hydra/config.pickle)"
+            )
         return argv
     search = SearchPath(
         primary=args.config_path or str(CONFIG_DIR),

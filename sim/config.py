@@ -227,11 +227,13 @@ class AiKindConfig:
             (checking fluent text whose assumptions may be wrong takes longer).
     """
 
-    # assumptions for a kind the AI table leaves open; the table's values have sources ("AI")
+    # Fallbacks for what an AI table entry leaves open; the table's values and sources are in
+    # configs/ai/default.yaml and docs/model.md ("AI").
+    # assumption: prompting and editing take half the drafting time
     effort_ratio: float = param(0.5, above=0.0, high=100.0, why="a free draft is not possible")
-    review_effort_ratio: float = param(1.0, low=0.0, high=100.0)
-    defect_probability: float = param(0.05, low=0.0, high=1.0)
-    relevance_mean: float = param(0.6, above=0.0, below=1.0)
+    review_effort_ratio: float = param(1.0, low=0.0, high=100.0)  # assumption: as for a human's
+    defect_probability: float = param(0.05, low=0.0, high=1.0)  # assumption: a kind's default
+    relevance_mean: float = param(0.6, above=0.0, below=1.0)  # assumption: a kind's default
 
 
 @dataclass
@@ -786,16 +788,19 @@ def _check_routes(
         graph = nx.DiGraph()
         graph.add_nodes_from(stages)
         leaving: dict[str, float] = dict.fromkeys(stages, 0.0)
+        last: dict[str, tuple[str, float]] = {}  # the last hand-off adding to a stage's sum
         for (source, target), table in routes.items():
             if table.get(kind, 0.0) > 0.0:
                 graph.add_edge(source, target, probability=table[kind])
                 leaving[source] += table[kind]
+                last[source] = (origin.get((source, target, kind), "org.handoffs"), table[kind])
         for name, total in leaving.items():
             if total > 1.0 + 1e-9:
-                _fail(
-                    f"org.handoffs (source {name}, kind {kind}) routing sum",
-                    round(total, 6),
-                    f"probabilities leaving a stage for one kind must sum to at most 1{when}",
+                raise ConfigError(
+                    f"org.handoffs (source {name}, kind {kind}) routing sum = {round(total, 6)!r}"
+                    " is not allowed: probabilities leaving a stage for one kind must sum to at "
+                    f"most 1{when}",
+                    *last[name],
                 )
         sinks = [n for n in stages if stages[n]["role"] == "market"]
         graph.remove_edges_from([e for e in list(graph.edges) if e[0] in sinks])  # work ends
@@ -917,6 +922,10 @@ class Composer:
         check_choices(
             [o for o in overrides if self.is_group(o.partition("=")[0].lstrip("+~").split("@")[0])]
         )
+        if self.search != SearchPath(config_name=self.search.config_name) or any(
+            o.startswith("hydra.searchpath") for o in overrides
+        ):
+            self._check_defaults_lists(overrides, multirun)  # a user's files may name paths
         try:
             cfg = self.hydra.compose_config(
                 config_name=self.search.config_name,
@@ -930,6 +939,28 @@ class Composer:
             raise ConfigError(f"{message} ({where})" if where else message) from None
         check_choices([f"{g}={c}" for g, c in cfg.hydra.runtime.choices.items() if c])
         return cfg
+
+    def _check_defaults_lists(self, overrides: list[str], multirun: bool) -> None:
+        """Configs named in defaults lists stay inside the search path, as choices do."""
+        from hydra.types import RunMode
+
+        try:
+            defaults = self.hydra.config_loader.compute_defaults_list(
+                self.search.config_name,
+                list(overrides),
+                RunMode.MULTIRUN if multirun else RunMode.RUN,
+            )
+        except Exception:  # composition reports it, in one line
+            return
+        for default in defaults.defaults:
+            path = default.config_path or ""
+            if ".." in path.split("/") or path.startswith("/"):
+                raise ConfigError(
+                    f"{default.parent} names {path!r} in its defaults list, which is not allowed: "
+                    "a config inside the config search path, not a path",
+                    default.parent,
+                    path,
+                )
 
     def _where(self, error: BaseException) -> str:
         """The file and line of a composition error inside a config file, if Hydra names one."""
@@ -1219,7 +1250,7 @@ def _config_file(config: str, folders: list[str]) -> Path | None:
 
 def _key_parts(key: str) -> list[Any]:
     parts: list[Any] = []
-    for piece in key.split(" ")[0].split("."):
+    for piece in key.split("."):
         name, *indexes = piece.split("[")
         if name:
             parts.append(name)
