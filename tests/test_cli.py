@@ -136,6 +136,8 @@ BAD = (
     + [
         ("org file", [f"hydra.searchpath=[file://{USER}]", "org=self_loop", "ai=none"], "leave"),
         ("org file", ["--config-dir", str(USER), "org=acme"], "ai.kinds.outreach_sequence"),
+        ("org file", ["--config-path", str(USER / "primary"), "days=0"], "days = 0"),
+        ("org file", ["--config-path", str(USER / "primary"), "org=acme"], "org=acme"),
     ]
 )
 
