@@ -10,6 +10,7 @@ exit status 2, and nothing written.
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ from typing import Any, NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.config import (
     CONFIG_DIR,
@@ -163,7 +164,7 @@ def _check_sweep(composer: Composer, overrides: list[str]) -> None:
         jobs = BasicSweeper.split_arguments(parser.parse_overrides(task), None)[0]
     except Exception as error:  # Hydra's grammar and sweep errors
         raise ConfigError(one_line(error, composer.search)) from None
-    bases: dict[tuple[str, ...], DictConfig] = {}
+    bases: dict[tuple[str, ...], tuple[DictConfig, DictConfig]] = {}
     for job in jobs:
         parsed = parser.parse_overrides(job)
         structural = tuple(
@@ -173,8 +174,21 @@ def _check_sweep(composer: Composer, overrides: list[str]) -> None:
         )
         values = [o for o in parsed if not _changes_composition(o, composer)]
         if structural not in bases:
-            bases[structural] = composer.compose(hydra_overrides + list(structural))
-        _check_job(composer.apply(bases[structural], values), "sweep")
+            bases[structural] = _light(composer.compose(hydra_overrides + list(structural)))
+        composed, light = bases[structural]
+        _check_job(composer.apply(light, values), "sweep", composed)
+
+
+def _light(cfg: DictConfig) -> tuple[DictConfig, DictConfig]:
+    """The composed config, and a copy whose `hydra` node keeps only the sweep's folders.
+
+    Each job's values are set on a copy of the light one: Hydra's own node is most of the
+    config, and nothing in a job's check reads the rest of it.
+    """
+    light = copy.deepcopy(cfg)
+    with open_dict(light):
+        light["hydra"] = {"sweep": OmegaConf.to_container(cfg.hydra.sweep, resolve=False)}
+    return cfg, light
 
 
 def _changes_composition(override: Any, composer: Composer) -> bool:
@@ -189,9 +203,12 @@ def _changes_composition(override: Any, composer: Composer) -> bool:
     )
 
 
-def _check_job(cfg: DictConfig, mode: str) -> None:
-    """One job's configuration: the schema, the graph, the task's needs, the output folder."""
-    check(cfg)
+def _check_job(cfg: DictConfig, mode: str, composed: DictConfig | None = None) -> None:
+    """One job's configuration: the schema, the graph, the task's needs, the output folder.
+
+    `composed` is the full composition the job's values were set on, for file locations.
+    """
+    check(cfg, composed)
     if cfg.task == "validate_queueing":
         from sim.validation import network_from_config
 

@@ -995,12 +995,17 @@ class Composer:
         return cfg
 
 
-def check(cfg: DictConfig) -> None:
-    """`validate`, with errors in an org file pointed at its file and line."""
+def check(cfg: DictConfig, composed: DictConfig | None = None) -> None:
+    """`validate`, with errors in an org file pointed at its file and line.
+
+    Args:
+        cfg: the configuration, with the `hydra` node of its composition.
+        composed: the composition `cfg` was derived from, if its own `hydra` node is cut.
+    """
     try:
         validate(cfg)
     except ConfigError as error:
-        where = locate(error, cfg)
+        where = locate(error, composed if composed is not None else cfg)
         if where:
             raise ConfigError(f"{error} ({where})", error.key, error.value) from None
         raise
