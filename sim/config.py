@@ -22,6 +22,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 import networkx as nx
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -509,8 +510,6 @@ def plain(cfg: DictConfig | RunConfig) -> dict[str, Any]:
     """
     if is_dataclass(cfg):
         cfg = OmegaConf.structured(cfg)
-    from omegaconf.errors import OmegaConfBaseException
-
     data: dict[str, Any] = {}
     for key in cfg:
         if key == "hydra":
@@ -879,8 +878,6 @@ class Composer:
 
         register_configs()
         setup_globals()
-        self._backup = GlobalHydra.instance().hydra
-        GlobalHydra.instance().clear()
         search_path = create_config_search_path(self.search.primary)
         if self.search.extra is not None:
             folder = Path(self.search.extra).expanduser().resolve()
@@ -890,12 +887,18 @@ class Composer:
                     "--config-dir",
                     self.search.extra,
                 )
-            search_path.prepend(
+            search_path.prepend(  # where Hydra's own --config-dir puts it
                 provider="command-line",
                 path=f"file://{folder}",
                 anchor=SearchPathQuery(provider="schema"),
             )
-        self.hydra = Hydra.create_main_hydra2(task_name="cli", config_search_path=search_path)
+        self._backup = GlobalHydra.instance().hydra
+        GlobalHydra.instance().clear()
+        try:
+            self.hydra = Hydra.create_main_hydra2(task_name="cli", config_search_path=search_path)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
