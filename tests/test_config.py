@@ -338,10 +338,11 @@ def test_group_files_only_override_the_defaults_in_sim_config():
 def test_each_default_carries_a_note_of_its_source():
     """Every scalar with a number default in sim/config.py has a comment on its line or above."""
     source = Path(sim.config.__file__).read_text().splitlines()
+    numeric = tuple(f"{name}:" for name in _numeric_field_names())
     missing = []
     for number, line in enumerate(source):
         stripped = line.strip()
-        if not stripped.startswith(tuple(f"{name}:" for name in _numeric_field_names())):
+        if not stripped.startswith(numeric):
             continue
         if "= param(" not in stripped:
             continue
