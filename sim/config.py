@@ -1,19 +1,28 @@
-"""Structured configuration: the dataclasses Hydra composes into, and their validation.
+"""Structured configuration: the schema Hydra composes into, its rules, and composition.
 
-Every parameter of the model lives here with its type and default; `configs/` only overrides.
-The source or reasoning behind each default is in `docs/model.md`. Validation turns any bad
-value into one `ConfigError` whose message names the key, the value and what is allowed.
+Every parameter of the model lives here once: its type, its default with a short note of where
+the default comes from (the full reasoning is in `docs/model.md`), and what values it may take.
+`configs/` only overrides. The rules are declared next to each field (`param`, `table`) and
+checked by one function, `validate`, which the command line, `load_config` and `sim.run` all
+call: any bad value becomes one `ConfigError` whose one-line message names the key, the value
+and what is allowed. The checks are listed in `docs/configuration.md`.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING as NO_DEFAULT
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
+import networkx as nx
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -29,10 +38,81 @@ ROLES = (
     "server",
 )
 SERVICE_DISTRIBUTIONS = ("deterministic", "exponential")
+PRODUCED_ON = ("plan", "meeting", "qualified")
+MARKET_ROLES = ("outreach", "asset", "proposal", "internal")
+TASKS = ("run", "validate_queueing")
+DASHBOARD_COUNTS = ("all", "outcome_linked")
+
+# Bounds on what is sane: beyond them a run is a typo, or would take hours and fill the disk.
+MAX_DAYS = 100_000
+MAX_REPLICATIONS = 10_000
+MAX_HEADCOUNT = 1_000_000
+MAX_SEED = 2**63 - 1
 
 
 class ConfigError(ValueError):
-    """A configuration value that the model cannot run with; the message is one line."""
+    """A configuration value that the model cannot run with; the message is one line.
+
+    Attributes:
+        key: the offending key (`org.stages.sales.headcount`), when there is one.
+        value: the offending value, when there is one.
+    """
+
+    def __init__(self, message: str, key: str | None = None, value: Any = None):
+        super().__init__(" ".join(str(message).split()))
+        self.key = key
+        self.value = value
+
+
+# --------------------------------------------------------------------------- the rule layer
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a value may be. Bounds are numbers, or the key of another value.
+
+    A bound that names a key is looked up beside the value first (`attention_hours` for a
+    stage's `connective_hours`), then from the root (`days`, `org.hours_per_day`).
+
+    Attributes:
+        low: inclusive lower bound.
+        high: inclusive upper bound.
+        above: exclusive lower bound.
+        below: exclusive upper bound.
+        one_of: the allowed strings.
+        identifier: a name (a string value, or the keys of a table) must be a plain identifier.
+        names_in: a name (a string value, or the keys of a table) must be a key of this mapping.
+        when: bounds that name another key apply only while this key is non-zero.
+        why: the reason, added to the message.
+    """
+
+    low: float | str | None = None
+    high: float | str | None = None
+    above: float | str | None = None
+    below: float | str | None = None
+    one_of: tuple[str, ...] | None = None
+    identifier: bool = False
+    names_in: str | None = None
+    when: str | None = None
+    why: str = ""
+
+
+def param(default: Any = MISSING, **rule: Any) -> Any:
+    """A scalar field with its default and its `Rule` (keyword arguments)."""
+    return field(default=default, metadata={"rule": Rule(**rule)})
+
+
+def table(**rule: Any) -> Any:
+    """A mapping field (empty by default) whose keys and values follow one `Rule`."""
+    return field(default_factory=dict, metadata={"rule": Rule(**rule)})
+
+
+def rows() -> Any:
+    """A list field (empty by default) of nested configs, each checked by its own rules."""
+    return field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- the schema
 
 
 @dataclass
@@ -50,13 +130,15 @@ class KindConfig:
         messages_per_prospect: messages sent to each prospect reached.
     """
 
-    defect_probability: float = 0.05
-    relevance_mean: float = 0.6
-    relevance_concentration: float = 8.0
-    produced_on: str = "plan"
-    market_role: str = "internal"
-    prospects_reached: int = 0
-    messages_per_prospect: int = 0
+    # assumption: a few per hundred; the org file sets each kind ("Artifacts")
+    defect_probability: float = param(0.05, low=0.0, high=1.0)
+    # assumption; the org file sets each kind. A Beta mean: strictly between 0 and 1
+    relevance_mean: float = param(0.6, above=0.0, below=1.0)
+    relevance_concentration: float = param(8.0, above=0.0)  # assumption ("Artifacts")
+    produced_on: str = param("plan", one_of=PRODUCED_ON)  # discretionary unless said otherwise
+    market_role: str = param("internal", one_of=MARKET_ROLES)  # stays inside unless said
+    prospects_reached: int = param(0, low=0, high=MAX_HEADCOUNT)  # outreach kinds set it
+    messages_per_prospect: int = param(0, low=0, high=1000)  # outreach kinds set it
 
 
 @dataclass
@@ -75,15 +157,16 @@ class StageConfig:
         connective_hours: coaching or customer-conversation hours per person per day.
     """
 
-    role: str = MISSING
-    headcount: int = 0
-    attention_hours: float = 6.0
-    effort_hours: dict[str, float] = field(default_factory=dict)
-    produces_per_day: dict[str, float] = field(default_factory=dict)
-    arrival_rate_per_hour: dict[str, float] = field(default_factory=dict)
-    service_distribution: str = "deterministic"
-    review: bool = False
-    connective_hours: float = 0.0
+    role: str = param(MISSING, one_of=ROLES)
+    headcount: int = param(0, low=0, high=MAX_HEADCOUNT)  # the org file staffs each stage
+    # reasoning: of an 8-hour day about 6 are attention for the queue ("Organisation")
+    attention_hours: float = param(6.0, low=0.0, high="org.hours_per_day")
+    effort_hours: dict[str, float] = table(low=0.0, names_in="org.kinds")  # org file
+    produces_per_day: dict[str, float] = table(low=0.0, names_in="org.kinds")  # org file
+    arrival_rate_per_hour: dict[str, float] = table(low=0.0, names_in="org.kinds")  # networks
+    service_distribution: str = param("deterministic", one_of=SERVICE_DISTRIBUTIONS)
+    review: bool = False  # only review and control steps look for defects
+    connective_hours: float = param(0.0, low=0.0, high="attention_hours")  # org file sets it
 
 
 @dataclass
@@ -98,9 +181,9 @@ class HandoffConfig:
             their author stage (`target`).
     """
 
-    source: str = MISSING
-    target: str = MISSING
-    routing: dict[str, float] = field(default_factory=dict)
+    source: str = param(MISSING, names_in="org.stages")
+    target: str = param(MISSING, names_in="org.stages")
+    routing: dict[str, float] = table(low=0.0, high=1.0, names_in="org.kinds")
     rework: bool = False
 
 
@@ -108,10 +191,10 @@ class HandoffConfig:
 class ControlStepConfig:
     """A control step governance may insert: `kind` from `source` to `target` via `stage`."""
 
-    kind: str = MISSING
-    source: str = MISSING
-    target: str = MISSING
-    stage: str = MISSING
+    kind: str = param(MISSING, names_in="org.kinds")
+    source: str = param(MISSING, names_in="org.stages")
+    target: str = param(MISSING, names_in="org.stages")
+    stage: str = param(MISSING, names_in="org.stages")
 
 
 @dataclass
@@ -123,13 +206,14 @@ class OrgConfig:
             load the automation rate sends it (the saturation control: no stage saturates).
     """
 
-    name: str = MISSING
-    capacity_follows_load: bool = False
-    hours_per_day: float = 8.0
-    stages: dict[str, StageConfig] = field(default_factory=dict)
-    handoffs: list[HandoffConfig] = field(default_factory=list)
-    kinds: dict[str, KindConfig] = field(default_factory=dict)
-    control_steps: list[ControlStepConfig] = field(default_factory=list)
+    # names the output folder (outputs/<name>/), so a plain identifier, never a path
+    name: str = param(MISSING, identifier=True)
+    capacity_follows_load: bool = False  # headcounts as configured: saturation can happen
+    hours_per_day: float = param(8.0, above=0.0, high=24.0)  # a working day ("Time")
+    stages: dict[str, StageConfig] = table(identifier=True)
+    handoffs: list[HandoffConfig] = rows()
+    kinds: dict[str, KindConfig] = table(identifier=True)
+    control_steps: list[ControlStepConfig] = rows()
 
 
 @dataclass
@@ -144,10 +228,13 @@ class AiKindConfig:
             (checking fluent text whose assumptions may be wrong takes longer).
     """
 
-    effort_ratio: float = 0.5
-    review_effort_ratio: float = 1.0
-    defect_probability: float = 0.05
-    relevance_mean: float = 0.6
+    # Fallbacks for what an AI table entry leaves open; the table's values and sources are in
+    # configs/ai/default.yaml and docs/model.md ("AI").
+    # assumption: prompting and editing take half the drafting time
+    effort_ratio: float = param(0.5, above=0.0, high=100.0, why="a free draft is not possible")
+    review_effort_ratio: float = param(1.0, low=0.0, high=100.0)  # assumption: as for a human's
+    defect_probability: float = param(0.05, low=0.0, high=1.0)  # assumption: a kind's default
+    relevance_mean: float = param(0.6, above=0.0, below=1.0)  # assumption: a kind's default
 
 
 @dataclass
@@ -160,9 +247,18 @@ class AiConfig:
         kinds: per-kind effects of AI drafting; kinds absent here are never AI-drafted.
     """
 
-    automation_rate: float = 0.5
-    rollout_day: int = 20
-    kinds: dict[str, AiKindConfig] = field(default_factory=dict)
+    automation_rate: float = param(0.5, low=0.0, high=1.0)  # assumption: AI drafts half
+    # assumption: four weeks of baseline before the roll-out ("Time")
+    rollout_day: int = param(
+        20,
+        low=0,
+        below="days",
+        when="ai.automation_rate",
+        why="AI is rolled out inside the run (or set ai.automation_rate=0 for no AI)",
+    )
+    kinds: dict[str, AiKindConfig] = table(  # per kind of the org: configs/ai/default.yaml
+        names_in="org.kinds", why="an AI table is per org; use ai=none, or an ai file of your own"
+    )
 
 
 @dataclass
@@ -190,22 +286,23 @@ class MarketConfig:
     """
 
     enabled: bool = True
-    prospects_per_rep: float = 270.0
-    base_reply_rate: float = 0.04
-    fatigue_messages_per_week: float = 3.0
-    fatigue_memory_days: float = 10.0
-    unsubscribe_per_message: float = 0.002
-    pool_refresh_per_day: float = 0.01
-    soft_bounce_rate: float = 0.01
-    healthy_messages_per_week: float = 1.5
-    meeting_per_reply: float = 0.5
-    qualify_per_meeting: float = 0.5
-    base_win_rate: float = 0.25
-    defect_win_penalty: float = 0.5
-    human_contact_win_weight: float = 0.3
-    deal_value: float = 50000.0
-    asset_reads_per_prospect_per_week: float = 0.05
-    asset_useful_reads: int = 5
+    # Sources and reasoning: docs/model.md, "The market".
+    prospects_per_rep: float = param(270.0, low=0.0, high=1e7)  # assumption: pool scale
+    base_reply_rate: float = param(0.04, low=0.0, high=1.0)  # vendor data: replies 3-5%
+    fatigue_messages_per_week: float = param(3.0, above=0.0)  # assumption
+    fatigue_memory_days: float = param(10.0, low=1.0)  # assumption: two weeks of memory
+    unsubscribe_per_message: float = param(0.002, low=0.0, high=1.0)  # assumption (0.1-0.5%)
+    pool_refresh_per_day: float = param(0.01, low=0.0, high=1.0)  # assumption: ~5 months
+    soft_bounce_rate: float = param(0.01, low=0.0, high=1.0)  # assumption
+    healthy_messages_per_week: float = param(1.5, above=0.0)  # assumption
+    meeting_per_reply: float = param(0.5, low=0.0, high=1.0)  # assumption
+    qualify_per_meeting: float = param(0.5, low=0.0, high=1.0)  # assumption
+    base_win_rate: float = param(0.25, low=0.0, high=1.0)  # assumption: B2B wins 20-30%
+    defect_win_penalty: float = param(0.5, low=0.0, high=1.0)  # assumption
+    human_contact_win_weight: float = param(0.3, low=0.0, high=1.0)  # seeds 000-002; size assumed
+    deal_value: float = param(50000.0, low=0.0)  # scale only: revenue = wins x deal value
+    asset_reads_per_prospect_per_week: float = param(0.05, low=0.0)  # fit: pre-AI asset use
+    asset_useful_reads: int = param(5, low=0, high=1_000_000)  # fit, with the reads above
 
 
 @dataclass
@@ -219,9 +316,10 @@ class ProductionConfig:
         rework_effort_share: author hours to fix a returned artifact, relative to drafting it.
     """
 
-    volume_elasticity: float = 0.96
-    max_backlog_days: float = 1.0
-    rework_effort_share: float = 0.5
+    # fit: the seed case's email volume tripled at automation 0.85 ("Production and rebound")
+    volume_elasticity: float = param(0.96, low=0.0, high=5.0)
+    max_backlog_days: float = param(1.0, low=0.0)  # assumption
+    rework_effort_share: float = param(0.5, low=0.0, high=100.0)  # Stanford/BetterUp 2025
 
 
 @dataclass
@@ -234,9 +332,9 @@ class ReviewConfig:
         skim_effort_cut: share of review effort skipped when skimming fully.
     """
 
-    trust_weight: float = 0.6
-    skim_weight: float = 0.3
-    skim_effort_cut: float = 0.4
+    trust_weight: float = param(0.6, low=0.0, high=1.0)  # Lyell et al. 2017 ("Review")
+    skim_weight: float = param(0.3, low=0.0, high=1.0)  # assumption
+    skim_effort_cut: float = param(0.4, low=0.0, high=1.0)  # assumption
 
 
 @dataclass
@@ -250,10 +348,11 @@ class TrustConfig:
         fixed: hold trust at `initial` (the automation-bias control).
     """
 
-    initial: float = 0.4
-    gain_per_clean_review: float = 0.01
-    loss_per_caught_defect: float = 0.05
-    fixed: bool = False
+    initial: float = param(0.4, low=0.0, high=1.0)  # assumption
+    gain_per_clean_review: float = param(0.01, low=0.0, high=1.0)  # assumption
+    # assumption: a caught error weighs five clean passes
+    loss_per_caught_defect: float = param(0.05, low=0.0, high=1.0)
+    fixed: bool = False  # trust learns; true is the automation-bias control
 
 
 @dataclass
@@ -267,10 +366,11 @@ class SkillConfig:
         learning_per_day: daily recovery rate at full practice.
     """
 
-    initial: float = 0.8
-    floor: float = 0.2
-    atrophy_per_day: float = 0.005
-    learning_per_day: float = 0.005
+    initial: float = param(0.8, low=0.0, high=1.0)  # assumption: a trained reviewer
+    floor: float = param(0.2, low=0.0, high="initial")  # assumption
+    # fit: Budzyn et al. 2025, detection -21% after about three months of AI use ("Trust and skill")
+    atrophy_per_day: float = param(0.005, low=0.0, high=1.0)
+    learning_per_day: float = param(0.005, low=0.0, high=1.0)  # assumption: as fast as atrophy
 
 
 @dataclass
@@ -288,14 +388,15 @@ class ExhaustionConfig:
         max_overtime_hours: extra hours a person works per day when behind.
     """
 
-    initial: float = 0.1
-    overload_gain: float = 0.15
-    isolation_gain: float = 0.05
-    recovery_per_day: float = 0.03
-    capacity_loss: float = 0.3
-    defect_gain: float = 0.5
-    burnout_threshold: float = 0.6
-    max_overtime_hours: float = 2.0
+    # Reasoning for each: docs/model.md, "Exhaustion and connective time".
+    initial: float = param(0.1, low=0.0, high=1.0)  # a rested organisation
+    overload_gain: float = param(0.15, low=0.0, high=1.0)  # a week of 2 h overtime adds ~0.25
+    isolation_gain: float = param(0.05, low=0.0, high=1.0)  # a month alone: 0.1 -> ~0.53
+    recovery_per_day: float = param(0.03, low=0.0, high=1.0)  # about a month to recover half
+    capacity_loss: float = param(0.3, low=0.0, high=1.0)  # assumption: 30% less attention
+    defect_gain: float = param(0.5, low=0.0, high=1.0)  # assumption: 50% more defects
+    burnout_threshold: float = param(0.6, low=0.0, high=1.0)  # assumption
+    max_overtime_hours: float = param(2.0, low=0.0, high=24.0)  # seed 003: "spent evenings"
 
 
 @dataclass
@@ -312,9 +413,10 @@ class PeopleConfig:
     """
 
     enabled: bool = True
-    pressure_backlog_days: float = 2.0
-    pressure_memory_days: float = 3.0
-    connective_crowd_out: bool = True
+    pressure_backlog_days: float = param(2.0, above=0.0)  # assumption ("Review")
+    # assumption: routines change over days; an update faster than daily would overshoot
+    pressure_memory_days: float = param(3.0, low=1.0)
+    connective_crowd_out: bool = True  # false is the saturation experiment's design
     production: ProductionConfig = field(default_factory=ProductionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
@@ -332,8 +434,8 @@ class GovernanceConfig:
             exceed this multiple of their level before the roll-out (a visible rise).
     """
 
-    enabled: bool = True
-    escalation_factor: float = 2.0
+    enabled: bool = True  # seed 003: brand and legal added control steps
+    escalation_factor: float = param(2.0, low=1.0)  # assumption: a visible rise ("Governance")
 
 
 @dataclass
@@ -347,8 +449,9 @@ class MetricsConfig:
         record_artifacts: keep one row per stage visit (artifacts.parquet).
     """
 
-    dashboard_counts: str = "all"
-    warmup_days: int = 0
+    dashboard_counts: str = param("all", one_of=DASHBOARD_COUNTS)  # as the seed case counted
+    # prospects' fatigue memory is 10 days and the first proposals take days ("The books")
+    warmup_days: int = param(10, low=0, below="days")
     record_artifacts: bool = False
 
 
@@ -367,10 +470,11 @@ class RunConfig:
     people: PeopleConfig = field(default_factory=PeopleConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
-    task: str = "run"
-    seed: int = 0
-    days: int = 195
-    replications: int = 1
+    task: str = param("run", one_of=TASKS)
+    seed: int = param(0, low=0, high=MAX_SEED)  # root seed; every stream derives from it
+    # three quarters of 65 working days: the seed case reports "by quarter three" ("Time")
+    days: int = param(195, low=1, high=MAX_DAYS)
+    replications: int = param(1, low=1, high=MAX_REPLICATIONS)  # inside one job
     figures: bool = True
     progress: bool = True
 
@@ -381,183 +485,540 @@ def register_configs() -> None:
     cs.store(name="run_schema", node=RunConfig)
 
 
-def _fail(key: str, value: Any, allowed: str) -> None:
-    raise ConfigError(f"{key} = {value!r} is not allowed: {allowed}")
+# --------------------------------------------------------------------------- checking
 
 
-def _check_range(key: str, value: float, low: float | None = None, high: float | None = None):
-    if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
-        _fail(key, value, f"must be within {bounds}")
-
-
-def validate(cfg: DictConfig) -> None:
-    """Check ranges and the workflow graph's consistency.
+def validate(cfg: DictConfig | RunConfig) -> None:
+    """Check a composed configuration against the schema's rules and the workflow graph.
 
     Args:
-        cfg: the composed run configuration.
+        cfg: a run configuration (with or without its `hydra` node), or a `RunConfig`.
 
     Raises:
         ConfigError: on the first value the model cannot run with, naming key, value and rule.
     """
-    org = cfg.org
-    kinds = set(org.kinds)
-    stages = org.stages
-    if cfg.task not in ("run", "validate_queueing"):
-        _fail("task", cfg.task, "one of run, validate_queueing")
-    _check_range("org.hours_per_day", org.hours_per_day, 1e-9, 24.0)
-    _check_range("days", cfg.days, 1, None)
-    _check_range("replications", cfg.replications, 1, None)
-    _check_range("seed", cfg.seed, 0, None)
+    data = plain(cfg)
+    _check_node(RunConfig, data, "", data)
+    check_workflow(data["org"])
+
+
+def plain(cfg: DictConfig | RunConfig) -> dict[str, Any]:
+    """The configuration as resolved plain data, without its `hydra` node.
+
+    Raises:
+        ConfigError: when an interpolation cannot be resolved (`${oc.env:...}` unset, ...).
+    """
+    if is_dataclass(cfg):
+        cfg = OmegaConf.structured(cfg)
+    data: dict[str, Any] = {}
+    for key in cfg:
+        if key == "hydra":
+            continue
+        try:
+            if OmegaConf.is_missing(cfg, key):
+                data[key] = MISSING
+                continue
+            value = cfg[key]
+            if OmegaConf.is_config(value):
+                value = OmegaConf.to_container(value, resolve=True, throw_on_missing=False)
+            data[key] = value
+        except OmegaConfBaseException as error:
+            full_key = getattr(error, "full_key", None) or key
+            raw = OmegaConf.to_container(cfg, resolve=False, throw_on_missing=False)
+            for part in _key_parts(full_key):
+                raw = raw[part] if isinstance(raw, dict | list) else None
+            raise ConfigError(one_line(error, raw=raw), full_key, raw) from None
+    return data
+
+
+@cache
+def _hints(schema: type) -> dict[str, Any]:
+    return get_type_hints(schema)
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    shown = "nan" if isinstance(value, float) and math.isnan(value) else repr(value)
+    raise ConfigError(f"{key} = {shown} is not allowed: {allowed}", key, value)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_node(schema: type, node: Any, path: str, root: dict[str, Any]) -> None:
+    """Check one node of plain data against a schema dataclass, scalars before sub-nodes."""
+    allowed = [f.name for f in fields(schema)]
+    if not isinstance(node, dict):
+        _fail(path, node, f"a mapping with the keys {', '.join(allowed)}")
+    for key in node:
+        if key not in allowed:
+            raise ConfigError(
+                f"{_join(path, key)} is not a known key: allowed here are {', '.join(allowed)}",
+                _join(path, key),
+            )
+    hints = _hints(schema)
+    ordered = sorted(fields(schema), key=lambda f: _is_container(hints[f.name]))
+    for spec in ordered:
+        key = _join(path, spec.name)
+        if spec.name not in node:
+            example = "" if spec.default is NO_DEFAULT else f" (default {spec.default!r})"
+            raise ConfigError(
+                f"{key} is missing: it cannot be removed, give it a value{example}", key
+            )
+        value = node[spec.name]
+        if value == MISSING:
+            _fail(key, MISSING, "a value is required (it has no default)")
+        hint = hints[spec.name]
+        rule = spec.metadata.get("rule", Rule())
+        origin = get_origin(hint)
+        if is_dataclass(hint):
+            _check_node(hint, value, key, root)
+        elif origin is dict:
+            _check_table(key, value, get_args(hint)[1], rule, root)
+        elif origin is list:
+            item_schema = get_args(hint)[0]
+            if not isinstance(value, list):
+                _fail(key, value, "a list")
+            for i, item in enumerate(value):
+                _check_node(item_schema, item, f"{key}[{i}]", root)
+        else:
+            _check_value(key, value, hint, rule, node, root)
+
+
+def _is_container(hint: Any) -> bool:
+    return is_dataclass(hint) or get_origin(hint) in (dict, list)
+
+
+def _check_table(key: str, value: Any, item: Any, rule: Rule, root: dict[str, Any]) -> None:
+    if not isinstance(value, dict):
+        _fail(key, value, "a mapping")
+    for name, entry in value.items():
+        _check_name(f"{key}.{name}", name, entry, rule, root, what="key")
+        if is_dataclass(item):
+            _check_node(item, entry, f"{key}.{name}", root)
+        else:
+            _check_value(f"{key}.{name}", entry, item, rule, value, root)
+
+
+def _check_name(key: str, name: Any, value: Any, rule: Rule, root: dict, what: str) -> None:
+    """A name: a plain identifier, or a key of the mapping the rule points at."""
+    if rule.identifier and not (isinstance(name, str) and name.isidentifier()):
+        if what == "key":
+            parent = key.rsplit(".", 1)[0] if isinstance(name, str) else key
+            raise ConfigError(
+                f"{parent} has the name {name!r}, which is not allowed: names must be plain "
+                "identifiers (letters, digits and _, not starting with a digit; no paths)",
+                key,
+                name,
+            )
+        _fail(key, name, "a plain identifier (letters, digits and _, not starting with a digit)")
+    if rule.names_in is not None:
+        names = _lookup(rule.names_in, {}, root)
+        if not isinstance(names, dict) or name not in names:
+            listed = ", ".join(map(str, names)) if isinstance(names, dict) else ""
+            noun = "kind" if rule.names_in.endswith("kinds") else "stage"
+            allowed = f"a {noun} in {rule.names_in} ({listed})"
+            allowed += f"; {rule.why}" if rule.why else ""
+            if what == "key" and isinstance(value, dict):
+                raise ConfigError(f"{key} is not allowed: {name} is not {allowed}", key, name)
+            _fail(key, value if what == "key" else name, allowed)
+
+
+def _lookup(reference: str, node: dict[str, Any], root: dict[str, Any]) -> Any:
+    if reference in node:
+        return node[reference]
+    value: Any = root
+    for part in reference.split("."):
+        value = value[part]
+    return value
+
+
+def _check_value(
+    key: str, value: Any, hint: Any, rule: Rule, node: dict[str, Any], root: dict[str, Any]
+) -> None:
+    if hint is bool:
+        if not isinstance(value, bool):
+            _fail(key, value, "true or false")
+        return
+    if hint is str:
+        if not isinstance(value, str):
+            _fail(key, value, "a string")
+        if rule.one_of is not None and value not in rule.one_of:
+            _fail(key, value, f"one of {', '.join(rule.one_of)}")
+        _check_name(key, value, value, rule, root, what="value")
+        return
+    number = "an integer" if hint is int else "a finite number"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        _fail(key, value, number)
+    if hint is int and not isinstance(value, int):
+        _fail(key, value, number)
+    if not math.isfinite(value):
+        _fail(key, value, f"{number}{_describe_bounds(rule, node, root, values=False)}")
+    applies = rule.when is None or bool(_lookup(rule.when, node, root))
+    for bound, passes in (
+        (rule.low, lambda b: value >= b),
+        (rule.above, lambda b: value > b),
+        (rule.high, lambda b: value <= b),
+        (rule.below, lambda b: value < b),
+    ):
+        if bound is None or (isinstance(bound, str) and not applies):
+            continue
+        limit = _lookup(bound, node, root) if isinstance(bound, str) else bound
+        if not passes(limit):
+            allowed = f"must be {_describe_bounds(rule, node, root, values=True).strip()}"
+            _fail(key, value, allowed + (f": {rule.why}" if rule.why else ""))
+
+
+def _describe_bounds(rule: Rule, node: dict[str, Any], root: dict[str, Any], values: bool) -> str:
+    """`>= 0 and < days (30)`: the bounds of a rule as words, with referenced values."""
+    parts = []
+    for bound, sign in ((rule.low, ">="), (rule.above, ">"), (rule.high, "<="), (rule.below, "<")):
+        if bound is None:
+            continue
+        if isinstance(bound, str):
+            shown = f"{bound} ({_lookup(bound, node, root)!r})" if values else bound
+            if rule.when is not None:
+                shown += f" while {rule.when} > 0"
+        else:
+            shown = f"{bound:g}" if isinstance(bound, float) else f"{bound:,}"
+        parts.append(f"{sign} {shown}")
+    return (" " + " and ".join(parts)) if parts else ""
+
+
+# --------------------------------------------------------------------------- the workflow graph
+
+EXIT = "<leaves the network>"
+
+
+def check_workflow(org: dict[str, Any]) -> None:
+    """Check the workflow graph an organisation describes, before and after its control steps.
+
+    Every stage that receives work has people and effort for each kind it receives; routing
+    out of a stage sums to at most 1 per kind; every kind can leave the network from every
+    stage it reaches (no cycle that keeps work forever); control steps name staffed stages and
+    a hand-off that carries their kind.
+
+    Args:
+        org: the `org` section as plain data, after the schema checks.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    stages = org["stages"]
     if not stages:
         _fail("org.stages", {}, "an organisation needs at least one stage")
     for name, stage in stages.items():
-        key = f"org.stages.{name}"
-        if stage.role not in ROLES:
-            _fail(f"{key}.role", stage.role, f"one of {', '.join(ROLES)}")
-        _check_range(f"{key}.headcount", stage.headcount, 0, None)
-        _check_range(f"{key}.attention_hours", stage.attention_hours, 0.0, org.hours_per_day)
-        _check_range(f"{key}.connective_hours", stage.connective_hours, 0.0, stage.attention_hours)
-        if stage.service_distribution not in SERVICE_DISTRIBUTIONS:
-            _fail(
-                f"{key}.service_distribution",
-                stage.service_distribution,
-                f"one of {', '.join(SERVICE_DISTRIBUTIONS)}",
-            )
-        for table in ("effort_hours", "produces_per_day", "arrival_rate_per_hour"):
-            for kind, value in stage[table].items():
-                if kind not in kinds:
+        if stage["role"] == "market":
+            for key in ("headcount", "produces_per_day", "arrival_rate_per_hour"):
+                if stage[key]:
                     _fail(
-                        f"{key}.{table}.{kind}",
-                        value,
-                        f"a kind in org.kinds ({', '.join(sorted(kinds))})",
+                        f"org.stages.{name}.{key}",
+                        stage[key],
+                        "a market stage stands for the prospects: no staff and no work of its own",
                     )
-                _check_range(f"{key}.{table}.{kind}", value, 0.0, None)
-        if stage.role != "market" and (stage.produces_per_day or stage.arrival_rate_per_hour):
-            if stage.headcount == 0:
-                _fail(f"{key}.headcount", 0, "a stage that produces or receives work needs people")
-    for kind, spec in org.kinds.items():
-        key = f"org.kinds.{kind}"
-        _check_range(f"{key}.defect_probability", spec.defect_probability, 0.0, 1.0)
-        _check_range(f"{key}.relevance_mean", spec.relevance_mean, 0.0, 1.0)
-        _check_range(f"{key}.relevance_concentration", spec.relevance_concentration, 1e-9, None)
-        if spec.produced_on not in ("plan", "meeting", "qualified"):
-            _fail(f"{key}.produced_on", spec.produced_on, "one of plan, meeting, qualified")
-        if spec.market_role not in ("outreach", "asset", "proposal", "internal"):
+    routes: dict[tuple[str, str], dict[str, float]] = {}
+    origin: dict[tuple[str, str, str], str] = {}  # (source, target, kind) -> the key that set it
+    for i, handoff in enumerate(org["handoffs"]):
+        pair = (handoff["source"], handoff["target"])
+        table = routes.setdefault(pair, {})
+        for kind, probability in handoff["routing"].items():
+            table[kind] = table.get(kind, 0.0) + probability
+            origin.setdefault((*pair, kind), f"org.handoffs[{i}].routing.{kind}")
+    _check_routes(org, routes, origin, "")
+    for i, step in enumerate(org["control_steps"]):
+        key = f"org.control_steps[{i}]"
+        kind, source, target, stage = step["kind"], step["source"], step["target"], step["stage"]
+        if stage in (source, target):
+            _fail(f"{key}.stage", stage, f"a stage other than its source and target ({stage})")
+        node = stages[stage]
+        if node["role"] == "market" or node["headcount"] == 0:
             _fail(
-                f"{key}.market_role", spec.market_role, "one of outreach, asset, proposal, internal"
+                f"org.stages.{stage}.headcount",
+                node["headcount"],
+                f"{key} routes {kind} through {stage}, which needs people",
             )
-        _check_range(f"{key}.prospects_reached", spec.prospects_reached, 0, None)
-        _check_range(f"{key}.messages_per_prospect", spec.messages_per_prospect, 0, None)
-    totals: dict[tuple[str, str], float] = {}
-    for i, handoff in enumerate(org.handoffs):
-        key = f"org.handoffs[{i}]"
-        for end in ("source", "target"):
-            if handoff[end] not in stages:
-                _fail(f"{key}.{end}", handoff[end], f"a stage in org.stages ({', '.join(stages)})")
-        for kind, p in handoff.routing.items():
-            if kind not in kinds:
-                _fail(
-                    f"{key}.routing.{kind}", p, f"a kind in org.kinds ({', '.join(sorted(kinds))})"
-                )
-            _check_range(f"{key}.routing.{kind}", p, 0.0, 1.0)
-            totals[(handoff.source, kind)] = totals.get((handoff.source, kind), 0.0) + p
-        target = stages[handoff.target]
-        if (
-            target.role != "market"
-            and target.headcount == 0
-            and (handoff.routing or handoff.rework)
-        ):
+        probability = routes.get((source, target), {}).pop(kind, 0.0)
+        if probability <= 0.0:
             _fail(
-                f"org.stages.{handoff.target}.headcount",
-                0,
-                f"stage {handoff.target} receives work from {handoff.source} and needs people",
+                f"{key}.kind",
+                kind,
+                f"a kind the hand-off {source} -> {target} carries when the step is added "
+                "(otherwise the step does nothing)",
             )
-    for (source, kind), total in totals.items():
-        if total > 1.0 + 1e-9:
-            _fail(
-                f"org.handoffs (source {source}, kind {kind}) routing sum",
-                round(total, 6),
-                "probabilities leaving a stage for one kind must sum to at most 1",
-            )
-    for i, step in enumerate(org.control_steps):
-        for end in ("source", "target", "stage"):
-            if step[end] not in stages:
-                _fail(
-                    f"org.control_steps[{i}].{end}",
-                    step[end],
-                    f"a stage in org.stages ({', '.join(stages)})",
-                )
-        if step.kind not in kinds:
-            _fail(
-                f"org.control_steps[{i}].kind",
-                step.kind,
-                f"a kind in org.kinds ({', '.join(sorted(kinds))})",
-            )
-    ai = cfg.ai
-    _check_range("ai.automation_rate", ai.automation_rate, 0.0, 1.0)
-    _check_range("ai.rollout_day", ai.rollout_day, 0, None)
-    for kind, spec in ai.kinds.items():
-        if kind not in kinds:
-            _fail(
-                f"ai.kinds.{kind}", dict(spec), f"a kind in org.kinds ({', '.join(sorted(kinds))})"
-            )
-        if spec.effort_ratio <= 0.0:
-            _fail(f"ai.kinds.{kind}.effort_ratio", spec.effort_ratio, "must be > 0 (a free draft)")
-        _check_range(f"ai.kinds.{kind}.review_effort_ratio", spec.review_effort_ratio, 0.0, None)
-        _check_range(f"ai.kinds.{kind}.defect_probability", spec.defect_probability, 0.0, 1.0)
-        _check_range(f"ai.kinds.{kind}.relevance_mean", spec.relevance_mean, 0.0, 1.0)
-    market = cfg.market
-    for name in (
-        "base_reply_rate",
-        "unsubscribe_per_message",
-        "pool_refresh_per_day",
-        "soft_bounce_rate",
-        "meeting_per_reply",
-        "qualify_per_meeting",
-        "base_win_rate",
-        "defect_win_penalty",
-        "human_contact_win_weight",
-    ):
-        _check_range(f"market.{name}", market[name], 0.0, 1.0)
-    for name in (
-        "prospects_per_rep",
-        "fatigue_messages_per_week",
-        "fatigue_memory_days",
-        "healthy_messages_per_week",
-        "deal_value",
-        "asset_reads_per_prospect_per_week",
-    ):
-        _check_range(f"market.{name}", market[name], 0.0, None)
-    _check_range("market.fatigue_memory_days", market.fatigue_memory_days, 1e-9, None)
-    people = cfg.people
-    _check_range(
-        "people.production.volume_elasticity", people.production.volume_elasticity, 0.0, 5.0
-    )
-    _check_range(
-        "people.production.max_backlog_days", people.production.max_backlog_days, 0.0, None
-    )
-    for group in ("review", "trust", "skill", "exhaustion"):
-        for name, value in people[group].items():
-            if isinstance(value, bool):
-                continue
-            high = None if name == "max_overtime_hours" else 1.0
-            _check_range(f"people.{group}.{name}", value, 0.0, high)
-    _check_range("people.pressure_backlog_days", people.pressure_backlog_days, 1e-9, None)
-    _check_range("people.pressure_memory_days", people.pressure_memory_days, 1.0, None)
-    _check_range(
-        "people.production.rework_effort_share", people.production.rework_effort_share, 0.0, None
-    )
-    _check_range("governance.escalation_factor", cfg.governance.escalation_factor, 1.0, None)
-    if cfg.metrics.dashboard_counts not in ("all", "outcome_linked"):
-        _fail(
-            "metrics.dashboard_counts", cfg.metrics.dashboard_counts, "one of all, outcome_linked"
+        into = routes.setdefault((source, stage), {})
+        into[kind] = into.get(kind, 0.0) + probability
+        routes.setdefault((stage, target), {})[kind] = 1.0
+        for pair in ((source, stage), (stage, target)):
+            origin.setdefault((*pair, kind), f"{key}.stage")
+        _check_routes(org, routes, origin, f" once {key} is added")
+
+
+def _entry_stages(org: dict[str, Any], kind: str) -> dict[str, str]:
+    """Stages where artifacts of `kind` are made or arrive, with the key that says so."""
+    entries = {}
+    spec = org["kinds"][kind]
+    for name, stage in org["stages"].items():
+        for table in ("produces_per_day", "arrival_rate_per_hour"):
+            if stage[table].get(kind, 0.0) > 0:
+                entries[name] = f"org.stages.{name}.{table}.{kind}"
+    if spec["produced_on"] != "plan":
+        # the author of demand-driven kinds: the first sales_rep stage with effort for it
+        author = next(
+            (
+                name
+                for name, stage in org["stages"].items()
+                if stage["role"] == "sales_rep" and kind in stage["effort_hours"]
+            ),
+            None,
         )
-    _check_range("metrics.warmup_days", cfg.metrics.warmup_days, 0, cfg.days - 1)
+        if author is not None:
+            entries[author] = f"org.kinds.{kind}.produced_on"
+    return entries
+
+
+def _check_routes(
+    org: dict[str, Any],
+    routes: dict[tuple[str, str], dict[str, float]],
+    origin: dict[tuple[str, str, str], str],
+    when: str,
+) -> None:
+    stages = org["stages"]
+    for kind in org["kinds"]:
+        graph = nx.DiGraph()
+        graph.add_nodes_from(stages)
+        leaving: dict[str, float] = dict.fromkeys(stages, 0.0)
+        last: dict[str, tuple[str, float]] = {}  # the last hand-off adding to a stage's sum
+        for (source, target), table in routes.items():
+            if table.get(kind, 0.0) > 0.0:
+                graph.add_edge(source, target, probability=table[kind])
+                leaving[source] += table[kind]
+                last[source] = (origin.get((source, target, kind), "org.handoffs"), table[kind])
+        for name, total in leaving.items():
+            if total > 1.0 + 1e-9:
+                raise ConfigError(
+                    f"org.handoffs (source {name}, kind {kind}) routing sum = {round(total, 6)!r}"
+                    " is not allowed: probabilities leaving a stage for one kind must sum to at "
+                    f"most 1{when}",
+                    *last[name],
+                )
+        sinks = [n for n in stages if stages[n]["role"] == "market"]
+        graph.remove_edges_from([e for e in list(graph.edges) if e[0] in sinks])  # work ends
+        reached: dict[str, str] = {}  # stage -> the key that sends work of this kind there
+        for entry, key in _entry_stages(org, kind).items():
+            reached.setdefault(entry, key)
+            for source, stage in nx.bfs_edges(graph, entry):
+                reached.setdefault(stage, origin.get((source, stage, kind), key))
+        for name, total in leaving.items():
+            if total < 1.0 - 1e-9 or name in sinks:
+                graph.add_edge(name, EXIT)
+        can_leave = nx.ancestors(graph, EXIT) if EXIT in graph else set()
+        for stage, how in reached.items():
+            node = stages[stage]
+            if node["role"] == "market":
+                continue
+            if node["headcount"] == 0:
+                _fail(
+                    f"org.stages.{stage}.headcount",
+                    0,
+                    f"stage {stage} receives {kind} ({how}){when} and needs people",
+                )
+            if kind not in node["effort_hours"]:
+                raise ConfigError(
+                    f"org.stages.{stage}.effort_hours has no {kind}, which is not allowed: stage "
+                    f"{stage} receives {kind} ({how}){when} and needs the hours one takes",
+                    f"org.stages.{stage}.effort_hours",
+                )
+            if stage not in can_leave:
+                trapped = graph.subgraph(n for n in reached if n not in can_leave)
+                cycle = [edge[0] for edge in nx.find_cycle(trapped, stage)]
+                first = origin.get((cycle[0], cycle[1 % len(cycle)], kind), "org.handoffs")
+                loop = " -> ".join([*cycle, cycle[0]])
+                _fail(
+                    first,
+                    routes[(cycle[0], cycle[1 % len(cycle)])][kind],
+                    f"{kind} routed {loop}{when} can never leave the network (every stage on "
+                    "the cycle passes all of it on); let part of it leave or reach a market stage",
+                )
+
+
+# --------------------------------------------------------------------------- composing
+
+
+@dataclass(frozen=True)
+class SearchPath:
+    """Where configs are found, as the command line's flags say.
+
+    Attributes:
+        primary: the folder of the primary config (`--config-path`), absolute or `pkg://`.
+        extra: an additional folder searched after it (`--config-dir`), e.g. the user's orgs.
+        config_name: the primary config (`--config-name`).
+    """
+
+    primary: str = str(CONFIG_DIR)
+    extra: str | None = None
+    config_name: str = "config"
+
+
+class Composer:
+    """Composes configurations exactly as Hydra's command line does, from one search path.
+
+    Use as a context manager: Hydra's global state is restored on exit.
+    """
+
+    def __init__(self, search: SearchPath = SearchPath()):
+        self.search = search
+        self._groups: dict[str, bool] = {}
+
+    def __enter__(self) -> Composer:
+        from hydra._internal.hydra import Hydra
+        from hydra._internal.utils import create_config_search_path
+        from hydra.core.config_search_path import SearchPathQuery
+        from hydra.core.global_hydra import GlobalHydra
+        from hydra.core.utils import setup_globals
+
+        register_configs()
+        setup_globals()
+        search_path = create_config_search_path(self.search.primary)
+        if self.search.extra is not None:
+            folder = Path(self.search.extra).expanduser().resolve()
+            if not folder.is_dir():
+                raise ConfigError(
+                    f"--config-dir {self.search.extra} is not allowed: no such folder ({folder})",
+                    "--config-dir",
+                    self.search.extra,
+                )
+            search_path.prepend(  # where Hydra's own --config-dir puts it
+                provider="command-line",
+                path=f"file://{folder}",
+                anchor=SearchPathQuery(provider="schema"),
+            )
+        self._backup = GlobalHydra.instance().hydra
+        GlobalHydra.instance().clear()
+        try:
+            self.hydra = Hydra.create_main_hydra2(task_name="cli", config_search_path=search_path)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from hydra.core.global_hydra import GlobalHydra
+
+        GlobalHydra.instance().clear()
+        if self._backup is not None:
+            GlobalHydra.instance().initialize(self._backup)
+
+    def is_group(self, key: str) -> bool:
+        """Whether `key` (`org`, `hydra/launcher`) is a config group of the search path."""
+        if key not in self._groups:
+            self._groups[key] = bool(self.hydra.config_loader.repository.group_exists(key))
+        return self._groups[key]
+
+    def compose(self, overrides: list[str], multirun: bool = False) -> DictConfig:
+        """The composed configuration, `hydra` node included.
+
+        Raises:
+            ConfigError: when a group choice, key, value type or file is not allowed.
+        """
+        from hydra.types import RunMode
+
+        check_choices(
+            [o for o in overrides if self.is_group(o.partition("=")[0].lstrip("+~").split("@")[0])]
+        )
+        if self.search != SearchPath(config_name=self.search.config_name) or any(
+            o.startswith("hydra.searchpath") for o in overrides
+        ):
+            self._check_defaults_lists(overrides, multirun)  # a user's files may name paths
+        try:
+            cfg = self.hydra.compose_config(
+                config_name=self.search.config_name,
+                overrides=list(overrides),
+                run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN,
+                with_log_configuration=False,
+            )
+        except Exception as error:  # Hydra, OmegaConf and YAML report through many types
+            message = one_line(error, self.search)
+            where = self._where(error)
+            raise ConfigError(f"{message} ({where})" if where else message) from None
+        check_choices([f"{g}={c}" for g, c in cfg.hydra.runtime.choices.items() if c])
+        return cfg
+
+    def _check_defaults_lists(self, overrides: list[str], multirun: bool) -> None:
+        """Configs named in defaults lists stay inside the search path, as choices do."""
+        from hydra.types import RunMode
+
+        try:
+            defaults = self.hydra.config_loader.compute_defaults_list(
+                self.search.config_name,
+                list(overrides),
+                RunMode.MULTIRUN if multirun else RunMode.RUN,
+            )
+        except Exception:  # composition reports it, in one line
+            return
+        for default in defaults.defaults:
+            path = default.config_path or ""
+            if ".." in path.split("/") or path.startswith("/"):
+                raise ConfigError(
+                    f"{default.parent} names {path!r} in its defaults list, which is not allowed: "
+                    "a config inside the config search path, not a path",
+                    default.parent,
+                    path,
+                )
+
+    def _where(self, error: BaseException) -> str:
+        """The file and line of a composition error inside a config file, if Hydra names one."""
+        text = str(error)
+        config = re.match(r"In '([^']+)': \w+ raised while composing config", text)
+        if config is None:
+            return ""
+        folders = [
+            source.path
+            for source in self.hydra.config_loader.get_sources()
+            if source.scheme() == "file"
+        ]
+        path = _config_file(config.group(1), folders)
+        if path is None:
+            return ""
+        full_key = re.search(r"full_key: (\S+)", text)
+        parts = _key_parts(full_key.group(1)) if full_key else []
+        if parts and parts[0] == config.group(1).split("/")[0]:
+            parts = parts[1:]
+        line, _, _ = _yaml_line(path, parts)
+        return f"{path}, line {line}" if line else str(path)
+
+    def apply(self, base: DictConfig, overrides: list[Any]) -> DictConfig:
+        """A copy of `base` with parsed value overrides applied as Hydra applies them."""
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+        cfg = copy.deepcopy(base)
+        try:
+            ConfigLoaderImpl._apply_overrides_to_config(overrides, cfg)
+        except Exception as error:  # OmegaConf's type and key errors, through Hydra's
+            raise ConfigError(one_line(error, self.search)) from None
+        return cfg
+
+
+def check(cfg: DictConfig, composed: DictConfig | None = None) -> None:
+    """`validate`, with errors in an org file pointed at its file and line.
+
+    Args:
+        cfg: the configuration, with the `hydra` node of its composition.
+        composed: the composition `cfg` was derived from, if its own `hydra` node is cut.
+    """
+    try:
+        validate(cfg)
+    except ConfigError as error:
+        where = locate(error, composed if composed is not None else cfg)
+        if where:
+            raise ConfigError(f"{error} ({where})", error.key, error.value) from None
+        raise
 
 
 def load_config(
-    overrides: list[str] | None = None, config_name: str = "config", return_hydra: bool = False
+    overrides: list[str] | None = None,
+    config_name: str = "config",
+    return_hydra: bool = False,
+    config_dir: str | Path | None = None,
 ) -> DictConfig:
     """Compose a run configuration the way the command line does, for notebooks and tests.
 
@@ -565,6 +1026,8 @@ def load_config(
         overrides: Hydra overrides, e.g. `["org=gtm_2800", "ai.automation_rate=0.8"]`.
         config_name: the primary config in `configs/`.
         return_hydra: keep the `hydra` node (sweeper params) in the result.
+        config_dir: a folder of your own configs searched too (as `--config-dir`), e.g. one
+            holding `org/acme.yaml` for `org=acme`.
 
     Returns:
         The composed, validated configuration.
@@ -572,44 +1035,157 @@ def load_config(
     Raises:
         ConfigError: when an override or value is not allowed.
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    register_configs()
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(
-                config_name=config_name,
-                overrides=list(overrides or []),
-                return_hydra_config=return_hydra,
-            )
-    except Exception as error:  # Hydra reports composition problems through several types
-        raise ConfigError(one_line(error)) from None
-    validate(cfg)
+    search = SearchPath(
+        extra=None if config_dir is None else str(config_dir), config_name=config_name
+    )
+    with Composer(search) as composer:
+        cfg = composer.compose(list(overrides or []))
+    check(cfg)
+    if not return_hydra:
+        with open_dict(cfg):
+            del cfg["hydra"]
     return cfg
 
 
-def one_line(error: BaseException) -> str:
-    """Condense a Hydra or OmegaConf error into one line naming the key and what is allowed."""
+_CHOICE = re.compile(r"^\w[\w.-]*$")
+
+
+def check_choices(overrides: list[str]) -> None:
+    """Group choices (`org=acme`) name configs inside the search path: no paths out of it."""
+    for override in overrides:
+        key, _, value = override.partition("=")
+        key = key.lstrip("+~")
+        if not value:
+            continue
+        for choice in re.split(r"[,\[\]()]", value):
+            choice = choice.strip().strip("'\"")
+            if "/" not in choice and "\\" not in choice and ".." not in choice:
+                continue
+            if choice.startswith(("glob", "choice", "range")):
+                continue
+            if not all(_CHOICE.match(part) for part in choice.split("/")):
+                raise ConfigError(
+                    f"{key}={choice} is not allowed: a config choice is a name in the config "
+                    f"search path (e.g. {key}=acme for {key}/acme.yaml), not a path",
+                    key,
+                    choice,
+                )
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def one_line(error: BaseException, search: SearchPath | None = None, raw: Any = None) -> str:
+    """Condense a Hydra, OmegaConf or YAML error into one line naming the key and the fix.
+
+    Args:
+        error: the exception.
+        search: the search path the config was composed from (named in the message).
+        raw: the value before resolution, for an interpolation that failed.
+    """
+    import yaml
+
+    if isinstance(error, ConfigError):
+        return str(error)
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        context = ""
+        if error.context and error.context_mark is not None:
+            context = f" ({error.context} at line {error.context_mark.line + 1})"
+        return f"{mark.name}, line {mark.line + 1}: {error.problem}{context}"
     text = str(error.__cause__ or error).strip()
+    config = re.match(r"In '([^']+)': \w+ raised while composing config:\s*", text)
+    if config:
+        text = text[config.end() :]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    missing = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+    merge = re.search(r"Merge error: (\w+) is not a subclass of (\w+)", text)
+    if merge and merge.group(2) in _SCHEMAS:
+        keys = ", ".join(f.name for f in fields(_SCHEMAS[merge.group(2)]))
+        name = config.group(1) if config else "the config"
+        wrong = merge.group(1)
+        return f"{name} is not allowed: it must be a mapping with the keys {keys}, not a {wrong}"
+    missing = re.search(r"Could not find '(.+)/([^/']+)'", text)
     if missing and "Available options" in text:
         start = next(i for i, line in enumerate(lines) if line.startswith("Available options"))
-        options = [
-            line for line in lines[start + 1 :] if not line.startswith(("Config", "provider"))
-        ]
+        options = []
+        for line in lines[start + 1 :]:
+            if line.startswith(("Config search path", "provider", "Search path")):
+                break
+            options.append(line)
         group, choice = missing.groups()
         return f"{group}={choice} is not allowed: one of {', '.join(options)}"
-    full_key = next(
+    if "Cannot find primary config" in text:
+        name = search.config_name if search else "config"
+        where = search.primary if search else str(CONFIG_DIR)
+        return (
+            f"--config-name {name} is not allowed: there is no {name}.yaml in {where} "
+            "(--config-path) or the config search path; to add a folder of your own configs to "
+            "the shipped ones, use --config-dir"
+        )
+    if "Primary config directory not found" in text or "Primary config module" in text:
+        where = search.primary if search else str(CONFIG_DIR)
+        return f"--config-path {where} is not allowed: no such folder of configs"
+    if text.startswith("Ambiguous value for argument"):
+        argument = re.search(r"argument '([^']*)'", text)
+        line = argument.group(1) if argument else "key=a,b"
+        key, _, value = line.partition("=")
+        return (
+            f"{line} is a sweep: add -m (--multirun) to run one job per value, "
+            f"or write {key}=[{value}] for a list"
+        )
+    if "requires --multirun" in text:
+        argument = re.search(r"'([^']*)'", text)
+        line = argument.group(1) if argument else "the sweep"
+        return f"{line} is a sweep: add -m (--multirun) to run one job per value"
+    delete = re.search(r"Could not delete from config. '([^']+)' does not exist", text)
+    if delete:
+        return f"~{delete.group(1)} is not allowed: there is no key {delete.group(1)} to remove"
+    append = re.search(r"An item is already at '([^']+)'", text)
+    if append:
+        return (
+            f"+{append.group(1)} is not allowed: {append.group(1)} already has a value; "
+            f"set it without the + ({append.group(1)}=...)"
+        )
+    full_key = getattr(error.__cause__ or error, "full_key", None) or next(
         (line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), ""
     )
     unknown = re.search(r"Key '([^']+)' not in '([A-Za-z]+)'", text)
-    if unknown and unknown.group(2) in globals():
-        keys = ", ".join(f.name for f in fields(globals()[unknown.group(2)]))
+    if unknown and unknown.group(2) in _SCHEMAS:
+        keys = ", ".join(f.name for f in fields(_SCHEMAS[unknown.group(2)]))
         return f"{full_key or unknown.group(1)} is not a known key: allowed here are {keys}"
+    could_not = re.search(r"Could not override '([^']+)'", str(error))
+    if could_not:
+        return (
+            f"{could_not.group(1)} is not a known key (to add a new entry, if that is what you "
+            f"mean, write +{could_not.group(1)}=...)"
+        )
+    if "does not support deletion" in text:
+        return f"~{full_key} is not allowed: {full_key} cannot be removed; set a value instead"
+    convert = re.search(r"Value '(.*?)'(?: of type '.*?')? could not be converted to (\w+)", text)
+    if convert:
+        wanted = {"Integer": "an integer", "Float": "a finite number", "Boolean": "true or false"}
+        allowed = wanted.get(convert.group(2), convert.group(2))
+        return f"{full_key} = {convert.group(1)!r} is not allowed: must be {allowed}"
+    shown = f"{full_key} = {raw!r}" if raw is not None else full_key
+    env = re.search(r"Environment variable '([^']+)' not found", text)
+    if env:
+        return f"{shown} cannot be resolved: the environment variable {env.group(1)} is not set"
+    if "Interpolation" in type(error).__name__ or "interpolation" in text:
+        reason = lines[0] if lines else text
+        return f"{shown} cannot be resolved: {reason}"
+    if hasattr(error, "override") or "Error parsing override" in text:
+        override = getattr(error, "override", None) or text
+        first = lines[0] if lines else ""
+        if first.startswith("LexerNoViableAlt"):
+            reason = "a character the override grammar does not take"
+        elif first.startswith("Error parsing override") and len(lines) > 1:
+            reason = lines[1]
+        else:
+            reason = first
+        return (
+            f"{override} is not an override absorb can read ({reason}): write key=value, "
+            "e.g. days=30, and quote values with other characters, e.g. org.name='x y'"
+        )
     reason = next(
         (
             line
@@ -619,6 +1195,115 @@ def one_line(error: BaseException) -> str:
         text,
     )
     return f"{full_key}: {reason}" if full_key and full_key not in reason else reason
+
+
+_SCHEMAS = {
+    schema.__name__: schema
+    for schema in (
+        KindConfig,
+        StageConfig,
+        HandoffConfig,
+        ControlStepConfig,
+        OrgConfig,
+        AiKindConfig,
+        AiConfig,
+        MarketConfig,
+        ProductionConfig,
+        ReviewConfig,
+        TrustConfig,
+        SkillConfig,
+        ExhaustionConfig,
+        PeopleConfig,
+        GovernanceConfig,
+        MetricsConfig,
+        RunConfig,
+    )
+}
+
+
+def locate(error: ConfigError, cfg: DictConfig) -> str:
+    """`path/org/acme.yaml, line 12` for an error in an org file, or "" when not from one.
+
+    The chosen org's file is found in the config search path the run composed from; the line
+    is the deepest part of the key that the file holds. A value set on the command line is not
+    pointed at a file.
+    """
+    if not error.key or not error.key.startswith("org") or "hydra" not in cfg:
+        return ""
+    choice = OmegaConf.select(cfg, "hydra.runtime.choices.org")
+    if not choice:
+        return ""
+    folders = [s.path for s in cfg.hydra.runtime.config_sources if s.schema == "file"]
+    path = _config_file(f"org/{choice}", folders)
+    if path is None:
+        return ""
+    parts = _key_parts(error.key)[1:]
+    line, found, node = _yaml_line(path, parts)
+    if line is None:
+        return str(path) if error.value in (None, MISSING) else ""
+    if found < len(parts) and error.value not in (None, MISSING):
+        return ""  # the value in force is not in the file: it came from the command line
+    if node is not None and error.value is not None and not _same(node, error.value):
+        return ""
+    return f"{path}, line {line}"
+
+
+def _config_file(config: str, folders: list[str]) -> Path | None:
+    """The file Hydra reads for `config` (`org/acme`): the first folder of the path holding it."""
+    return next(
+        (Path(f) / f"{config}.yaml" for f in folders if (Path(f) / f"{config}.yaml").is_file()),
+        None,
+    )
+
+
+def _key_parts(key: str) -> list[Any]:
+    parts: list[Any] = []
+    for piece in key.split("."):
+        name, *indexes = piece.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i.rstrip("]")) for i in indexes if i.rstrip("]").isdigit())
+    return parts
+
+
+def _yaml_line(path: Path, parts: list[Any]) -> tuple[int | None, int, Any]:
+    """Where the deepest part of `parts` is in a YAML file.
+
+    Returns:
+        Its line (None if not even the first part is there), how many parts were found, and
+        the scalar text found at the full path (None if not a scalar or not found).
+    """
+    import yaml
+
+    try:
+        node = yaml.compose(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return None, 0, None
+    line = None
+    for depth, part in enumerate(parts):
+        found = None
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == str(part)), None)
+            key_node = next((k for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            found = node.value[part] if part < len(node.value) else None
+            key_node = found
+        if found is None:
+            return line, depth, None
+        node, line = found, key_node.start_mark.line + 1
+    return line, len(parts), node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _same(scalar: str, value: Any) -> bool:
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(scalar) if scalar else scalar
+    except yaml.YAMLError:
+        parsed = scalar
+    if isinstance(parsed, int | float) and isinstance(value, int | float):
+        return math.isclose(parsed, value) or (math.isnan(parsed) and math.isnan(value))
+    return str(parsed) == str(value)
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:

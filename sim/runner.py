@@ -17,6 +17,7 @@ import pandas as pd
 from omegaconf import DictConfig
 from tqdm import tqdm
 
+from sim.config import validate
 from sim.metrics import littles_law
 from sim.model import OrgModel
 from sim.stats import confidence_interval, mean, ratio, relative_change
@@ -119,7 +120,11 @@ def run(cfg: DictConfig, progress: bool | None = None) -> RunResult:
 
     Returns:
         The `RunResult`.
+
+    Raises:
+        ConfigError: when a value is not allowed (the same one line the command line prints).
     """
+    validate(cfg)
     if progress is None:
         progress = bool(cfg.progress) and sys.stderr.isatty()
     frames, summaries, visits = [], [], []

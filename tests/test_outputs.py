@@ -44,7 +44,9 @@ def test_a_failure_while_writing_leaves_nothing_behind(result, tmp_path, monkeyp
 
 
 def test_stage_visits_are_written_when_recorded(tmp_path):
-    cfg = sim.load_config(["days=5", "metrics.warmup_days=0", "metrics.record_artifacts=true"])
+    cfg = sim.load_config(
+        ["days=5", "metrics.warmup_days=0", "metrics.record_artifacts=true", "ai.automation_rate=0"]
+    )
     recorded = sim.run(cfg, progress=False)
     write_run(recorded, tmp_path, figures=False)
     visits = pd.read_parquet(tmp_path / "artifacts.parquet")

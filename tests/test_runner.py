@@ -36,7 +36,8 @@ def test_run_returns_books_side_by_side_with_replications():
 
 
 def test_summary_records_what_reproduces_the_run():
-    cfg = sim.load_config(["days=5", "seed=7", "metrics.warmup_days=0"])
+    # five days end before the roll-out: a run without AI, which it must say
+    cfg = sim.load_config(["days=5", "seed=7", "metrics.warmup_days=0", "ai.automation_rate=0"])
     summary = sim.run(cfg, progress=False).summary
     assert summary["seed"] == 7
     for package in ("absorb", "mesa", "numpy", "networkx"):

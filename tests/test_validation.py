@@ -109,6 +109,7 @@ def test_a_second_kind_of_arrivals_is_refused() -> None:
     with open_dict(cfg):
         cfg.org.kinds["other"] = KindConfig()
         cfg.org.stages.server.arrival_rate_per_hour["other"] = 1.0
+        cfg.org.stages.server.effort_hours["other"] = 0.1  # a stage has effort for what it gets
     validate(cfg)
     with pytest.raises(ConfigError, match="exactly one kind, found job, other"):
         validation.network_from_config(cfg)
@@ -231,7 +232,7 @@ def test_every_day_balances_created_against_queued_in_service_done_and_dropped()
 @pytest.mark.parametrize("org", ["tandem", "default"])
 def test_a_lost_artifact_raises_conservation_error(org: str) -> None:
     overrides = (
-        ["days=10", "metrics.warmup_days=0"]
+        ["days=10", "metrics.warmup_days=0", "ai.automation_rate=0"]  # ends before the roll-out
         if org == "default"
         else EXPERIMENT + ["org=tandem", "days=10", "metrics.warmup_days=0"]
     )
