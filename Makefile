@@ -18,8 +18,8 @@ test: lint
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim experiments tests benchmarks
-	$(VENV)/bin/ruff format --check sim experiments tests benchmarks
+	$(VENV)/bin/ruff check sim experiments tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check sim experiments tests benchmarks notebooks
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
