@@ -42,8 +42,8 @@ test: lint $(DASHBOARD) chromium
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim experiments tests benchmarks
-	$(VENV)/bin/ruff format --check sim experiments tests benchmarks
+	$(VENV)/bin/ruff check sim experiments tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check sim experiments tests benchmarks notebooks
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
