@@ -146,14 +146,14 @@ class StageConfig:
     """A stage of the workflow graph: a team, its people and the work it does.
 
     Attributes:
-        role: the people's role (one of ROLES); `market` marks the prospects, who have no staff.
+        role: the people's role (one of ROLES), which decides what they do (`sim.agents`);
+            `market` marks the prospects, who have no staff.
         headcount: people on the stage (servers, in queueing terms).
         attention_hours: absorption capacity, hours of attention per person per working day.
         effort_hours: human effort (hours) per artifact of each kind handled here.
         produces_per_day: discretionary artifacts each person drafts per day before AI.
         arrival_rate_per_hour: external Poisson arrivals per kind (queueing networks).
         service_distribution: `deterministic` effort or `exponential` with that mean.
-        review: whether people here look for defects (a review or control step).
         connective_hours: coaching or customer-conversation hours per person per day.
     """
 
@@ -165,7 +165,6 @@ class StageConfig:
     produces_per_day: dict[str, float] = table(low=0.0, names_in="org.kinds")  # org file
     arrival_rate_per_hour: dict[str, float] = table(low=0.0, names_in="org.kinds")  # networks
     service_distribution: str = param("deterministic", one_of=SERVICE_DISTRIBUTIONS)
-    review: bool = False  # only review and control steps look for defects
     connective_hours: float = param(0.0, low=0.0, high="attention_hours")  # org file sets it
 
 

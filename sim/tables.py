@@ -41,7 +41,6 @@ class StageTable:
     names: list[str]
     roles: list[str]
     effort: list[list[float]]  # [stage][kind] human hours
-    review: list[bool]
     exponential: list[bool]
 
 
@@ -82,6 +81,5 @@ def stage_table(graph: nx.DiGraph, kind_names: list[str]) -> StageTable:
         names=names,
         roles=[nodes[s]["role"] for s in names],
         effort=[[nodes[s]["effort_hours"].get(k, 0.0) for k in kind_names] for s in names],
-        review=[nodes[s]["review"] for s in names],
         exponential=[nodes[s]["service_distribution"] == "exponential" for s in names],
     )

@@ -36,7 +36,6 @@ def build_graph(org: DictConfig) -> nx.DiGraph:
             produces_per_day={k: float(v) for k, v in stage.produces_per_day.items()},
             arrival_rate_per_hour={k: float(v) for k, v in stage.arrival_rate_per_hour.items()},
             service_distribution=stage.service_distribution,
-            review=bool(stage.review),
             connective_hours=float(stage.connective_hours),
         )
     for handoff in org.handoffs:

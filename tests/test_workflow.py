@@ -60,7 +60,6 @@ def test_default_graph_node_attributes(graph):
     assert sales["headcount"] == 44
     assert sales["attention_hours"] == 6.0
     assert sales["connective_hours"] == 2.0
-    assert sales["review"] is False
     assert sales["service_distribution"] == "deterministic"
     assert sales["produces_per_day"] == {
         "outreach_sequence": 1.5,
@@ -70,7 +69,7 @@ def test_default_graph_node_attributes(graph):
     assert sales["effort_hours"]["proposal"] == 3.0
     assert sales["arrival_rate_per_hour"] == {}
     brand = graph.nodes["brand_review"]
-    assert (brand["role"], brand["headcount"], brand["review"]) == ("brand_reviewer", 3, True)
+    assert (brand["role"], brand["headcount"]) == ("brand_reviewer", 3)
     assert brand["effort_hours"] == {
         "campaign_asset": 1.0,
         "explainer": 0.5,
@@ -121,7 +120,6 @@ def _tiny_org(handoffs):
                     "produces_per_day": {},
                     "arrival_rate_per_hour": {},
                     "service_distribution": "deterministic",
-                    "review": False,
                     "connective_hours": 0.0,
                 }
                 for name in ("a", "b")
