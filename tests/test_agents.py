@@ -45,7 +45,7 @@ def test_roles_map_to_agent_classes(model):
 
 
 def test_without_behaviour_everyone_is_a_queueing_server():
-    cfg = sim.load_config(["people.enabled=false", "days=20"])
+    cfg = sim.load_config(["people.enabled=false", "days=30"])
     assert {type(p) for p in OrgModel(cfg).people} == {Server}
 
 
@@ -195,7 +195,7 @@ def test_a_fix_clears_the_defect_and_counts_as_hidden_validation(model):
 
 
 def _planned(cfg_overrides, automation):
-    model = OrgModel(sim.load_config(["days=20", *cfg_overrides]))
+    model = OrgModel(sim.load_config(["days=30", *cfg_overrides]))
     Producer.plan_day(model, model.stage_index["sales"], 0.0, automation)
     return model.engine.created
 
