@@ -399,6 +399,38 @@ class ExhaustionConfig:
 
 
 @dataclass
+class CopingConfig:
+    """How people cope when work waits downstream; each mechanism has its own switch.
+
+    Attributes:
+        bypass: producers send around a review whose backlog they will not wait for.
+        bypass_backlog_days: the review backlog (days of its own capacity) producers
+            tolerate before some of them go around it.
+        bypass_share: the share of finished drafts sent around such a review.
+        sampling: reviewers under a long backlog read a sample and wave the rest through.
+        sampling_backlog_days: the own backlog at which reviewers start sampling.
+        sample_share: the share of artifacts a sampling reviewer still reads.
+        waved_effort_share: effort of waving one artifact through, relative to reviewing it.
+        backpressure: producers hold new drafts of a kind while the stage it goes to next
+            holds more than `backpressure_days` of that stage's capacity.
+        backpressure_days: the downstream backlog producers notice and respect.
+    """
+
+    bypass: bool = False  # off: every draft waits for its review, however long (no coping)
+    # assumption: a rep will not hold an email for more than about a week's review backlog
+    bypass_backlog_days: float = param(5.0, above=0.0)
+    bypass_share: float = param(0.3, low=0.0, high=1.0)  # assumption: a minority goes around
+    sampling: bool = False  # off: reviewers read everything (they may still skim)
+    sampling_backlog_days: float = param(4.0, above=0.0)  # assumption: twice full pressure
+    # assumption: "review one in four" is a common triage rule for overloaded approval queues
+    sample_share: float = param(0.25, low=0.0, high=1.0)
+    waved_effort_share: float = param(0.05, low=0.0, high=1.0)  # assumption: a glance
+    backpressure: bool = False  # off: producers look only at their own queue
+    # assumption: a team notices a downstream queue of more than a week of its capacity
+    backpressure_days: float = param(5.0, above=0.0)
+
+
+@dataclass
 class PeopleConfig:
     """Behaviour of the people on the stages; `enabled: false` gives a pure queueing network.
 
@@ -421,6 +453,7 @@ class PeopleConfig:
     trust: TrustConfig = field(default_factory=TrustConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
     exhaustion: ExhaustionConfig = field(default_factory=ExhaustionConfig)
+    coping: CopingConfig = field(default_factory=CopingConfig)
 
 
 @dataclass

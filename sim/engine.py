@@ -51,6 +51,7 @@ class Artifact:
         work: hours of service it needs at its current stage.
         vigilance: how carefully the person reviewing it now reads it (1 = careful).
         rework_due: sent back with a detected defect, awaiting its author's fix.
+        waved: its current reviewer waved it through unread (sampling under backlog).
         hours_spent: hours of service it has had so far, at every stage.
         waiting_at: the stage whose queue it waits in, or -1.
         waits: how many times it has joined a queue with patience (tells a stale abandonment
@@ -73,6 +74,7 @@ class Artifact:
         "work",
         "vigilance",
         "rework_due",
+        "waved",
         "hours_spent",
         "waiting_at",
         "waits",
@@ -103,6 +105,7 @@ class Artifact:
         self.work = 0.0
         self.vigilance = 1.0
         self.rework_due = False
+        self.waved = False
         self.hours_spent = 0.0
         self.waiting_at = -1
         self.waits = 0

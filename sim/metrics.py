@@ -120,6 +120,8 @@ class Books:
             float(np.array(staff.trust)[reviewers].mean()) if reviewers.any() else math.nan
         )
         row["control_steps"] = len(model.control_steps_added)
+        row["bypassed"] = today.bypassed  # coping: drafts sent around a backed-up review
+        row["waved_through"] = today.waved_through  # coping: passed unread by sampling
         busy = np.array(engine.busy_hours)
         for s, name in enumerate(model.stages.names):
             if model.headcount[s] == 0:

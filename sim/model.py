@@ -48,12 +48,14 @@ class Today:
     defects_reviewed: list[int] = field(default_factory=lambda: [0, 0])  # per origin
     defects_caught: list[int] = field(default_factory=lambda: [0, 0])
     escaped: list[int] = field(default_factory=lambda: [0, 0])
+    bypassed: int = 0  # drafts sent around a review (coping)
+    waved_through: int = 0  # artifacts a sampling reviewer passed unread (coping)
     time_to_send: list[float] = field(default_factory=list)  # days, per artifact sent
 
     def reset(self, n_kinds: int) -> None:
         """Start a new day (in place: the people hold this object)."""
         self.drafted = [0] * n_kinds
-        self.ai_assisted = self.messages = self.reworks = 0
+        self.ai_assisted = self.messages = self.reworks = self.bypassed = self.waved_through = 0
         self.time_saved_hours = self.production_hours = self.review_hours = 0.0
         self.rework_hours = self.triage_hours = self.other_hours = 0.0
         self.hidden_validation_hours = 0.0
@@ -104,9 +106,14 @@ class OrgModel(mesa.Model):
         self.production_rng = stream("production")
         self.relevance_rng = stream("relevance")
         self.origin_rng = stream("origin")
+        self.bypass_draws = Draws(stream("bypass"))
+        self.sampling_draws = Draws(stream("sampling"))
         self.today = Today()
         self.today.reset(len(self.kinds.names))
         self.pressure = [0.0] * len(self.stages.names)  # felt backlog pressure per stage
+        # coping, judged each morning from the backlogs (empty or all-false when switched off)
+        self.bypassed_reviews: set[int] = set()
+        self.sampling = [False] * len(self.stages.names)
         self._place_people()
         self.engine = Engine(
             person_stage=self.staff.stage.tolist(),
@@ -207,6 +214,10 @@ class OrgModel(mesa.Model):
         self._customer_time = np.array(
             [isinstance(p, SalesRep) for p in self.people], dtype=bool
         ) & (self.staff.connective_target > 0)
+        self._review_stages = [False] * len(self.stages.names)
+        for person in self.people:
+            if isinstance(person, Reviewer):
+                self._review_stages[person.stage] = True
         self.producing_stages = [
             s
             for s, name in enumerate(self.stages.names)
@@ -320,6 +331,7 @@ class OrgModel(mesa.Model):
             for s in range(len(self.stages.names))
         ]
         Person.start_day(staff, np.array(self.pressure)[staff.stage], people, self.hours_per_day)
+        self._judge_backlogs(people.coping)
         self.contact_today = self.human_contact_ratio()
         day_start = self.day * self.hours_per_day
         automation = self.automation_rate_today()
@@ -330,6 +342,17 @@ class OrgModel(mesa.Model):
             demand = self._pending_meetings if meeting else self._pending_qualified
             Producer.draft(self, k, author, len(demand), day_start, automation)
         self._pending_meetings, self._pending_qualified = [], []
+
+    def _judge_backlogs(self, coping) -> None:
+        """Which reviews producers go around today, and which reviewers sample."""
+        reviews = [s for s, p in enumerate(self._review_stages) if p]
+        if coping.bypass:
+            self.bypassed_reviews = {
+                s for s in reviews if self.backlog_days(s) > coping.bypass_backlog_days
+            }
+        if coping.sampling:
+            for s in reviews:
+                self.sampling[s] = self.backlog_days(s) > coping.sampling_backlog_days
 
     def serve_day(self) -> None:
         """The engine serves the day's work event by event, inside everyone's shift."""

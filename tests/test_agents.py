@@ -238,3 +238,70 @@ def test_pressure_crowds_out_connective_time_and_adds_overtime(model):
     Person.start_day(staff, np.ones(len(staff.stage)), people, model.hours_per_day)
     assert np.all(staff.connective_hours == 0.0)
     assert np.all(staff.shift_hours > calm)
+
+
+# --------------------------------------------------------------------------- coping
+
+
+def test_producers_go_around_a_backed_up_review(model):
+    marketer = first(model, Producer, "marketing")
+    draft = artifact(model, "explainer", "marketing")
+    draft.work = marketer.work_hours(draft)
+    brand = model.stage_index["brand_review"]
+    assert marketer.finish(draft, 0.0) == brand  # no coping: it waits for its review
+    model.bypassed_reviews = {brand}
+    model.bypass_draws.uniform = always(0.0)  # this producer is one of those who go around
+    assert marketer.finish(draft, 0.0) == model.stage_index["market"]
+    assert model.today.bypassed == 1
+    model.bypass_draws.uniform = always(0.99)  # most still wait
+    assert marketer.finish(draft, 0.0) == brand
+
+
+def test_sampling_reviewers_wave_work_through_unread(model):
+    reviewer = first(model, Reviewer, "brand_review")
+    model.sampling[reviewer.stage] = True
+    model.sampling_draws.uniform = always(0.9)  # outside the sample
+    model.review_draws.uniform = always(0.0)  # would catch anything it read
+    draft = artifact(model, "campaign_asset", "marketing", origin=AI, defect=True)
+    trust = reviewer.trust
+    draft.work = reviewer.work_hours(draft)
+    assert draft.waved and draft.work == pytest.approx(1.0 * 0.05)
+    assert reviewer.finish(draft, 0.0) != draft.author  # not sent back: nobody read it
+    assert draft.defect and reviewer.trust == trust and model.today.waved_through == 1
+    assert model.today.defects_reviewed == [0, 0]
+    model.sampling_draws.uniform = always(0.1)  # inside the sample: read as usual
+    draft.work = reviewer.work_hours(draft)
+    assert not draft.waved and reviewer.finish(draft, 0.0) == draft.author
+
+
+def test_backpressure_holds_drafts_while_the_next_stage_is_backed_up(model):
+    coping = model.cfg.people.coping
+    marketing, asset = model.stage_index["marketing"], model.kind_index["campaign_asset"]
+    assert not Producer.held_back(model, marketing, asset, coping)
+    brand = model.stage_index["brand_review"]
+    model.engine.queued_kinds[brand][asset] = 10_000  # weeks of brand's capacity
+    assert Producer.held_back(model, marketing, asset, coping)
+    outreach = model.kind_index["outreach_sequence"]  # straight to the market: never held
+    assert not Producer.held_back(model, model.stage_index["sales"], outreach, coping)
+
+
+def test_coping_switched_on_but_never_triggered_changes_nothing():
+    base = ["days=40", "ai.rollout_day=10", "ai.automation_rate=1"]
+    off = simulate_frame(base)
+    on = simulate_frame(
+        base
+        + [f"people.coping.{switch}=true" for switch in ("bypass", "sampling", "backpressure")]
+        + [
+            f"people.coping.{threshold}=1000"
+            for threshold in ("bypass_backlog_days", "sampling_backlog_days", "backpressure_days")
+        ]
+    )
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(off, on, check_exact=True)
+
+
+def simulate_frame(overrides):
+    from sim.runner import simulate
+
+    return simulate(sim.load_config(overrides))[0]

@@ -47,9 +47,11 @@ class Producer(Person):
         node = model.graph.nodes[model.stages.names[stage]]
         if not node["produces_per_day"] or model.backlog_days(stage) >= params.max_backlog_days:
             return
-        kinds = model.kinds
+        kinds, coping = model.kinds, model.cfg.people.coping
         for kind, per_person in node["produces_per_day"].items():
             k = model.kind_index[kind]
+            if coping.backpressure and Producer.held_back(model, stage, k, coping):
+                continue
             human_hours = model.stages.effort[stage][k]
             rate = automation if kinds.ai_drafted[k] else 0.0
             cost = production.unit_cost(human_hours, kinds.ai_effort_ratio[k], rate)
@@ -57,6 +59,18 @@ class Producer(Person):
             expected = model.headcount[stage] * per_person * response
             count = production.planned_volume(model.production_rng, expected)
             Producer.draft(model, k, stage, count, day_start, automation)
+
+    @staticmethod
+    def held_back(model, stage: int, kind: int, coping) -> bool:
+        """Whether producers hold new drafts of `kind`: backpressure they can see.
+
+        They notice what waits downstream of their own work: while the stage the kind goes to
+        next holds more than `backpressure_days` of that stage's capacity, they draft none.
+        """
+        following = model.routing.certain[stage][kind]
+        if following is None or following == model.market_stage:
+            return False
+        return model.backlog_days(following) > coping.backpressure_days
 
     @staticmethod
     def draft(model, kind: int, stage: int, count: int, day_start: float, automation: float):
@@ -94,12 +108,31 @@ class Producer(Person):
         return hours * self.model.service_draws.exponential() if self.exponential else hours
 
     def finish(self, artifact: Artifact, time: float) -> int:
-        """A draft or a fix is done: book it, then hand it on."""
-        if artifact.author == self.stage:
-            self.finish_draft(artifact)
-        else:
+        """A draft or a fix is done: book it, then hand it on (perhaps around its review)."""
+        if artifact.author != self.stage:
             self.today.other_hours += artifact.work
-        return self.hand_off(artifact)
+            return self.hand_off(artifact)
+        self.finish_draft(artifact)
+        following = self.hand_off(artifact)
+        if following in self.model.bypassed_reviews:
+            return self.go_around(artifact, following)
+        return following
+
+    def go_around(self, artifact: Artifact, review_stage: int) -> int:
+        """Some producers will not wait for a review this backed up and send without it.
+
+        A share `bypass_share` of the drafts heading to such a review goes where the review
+        would have sent it, unread: whatever defect it carries passes that review unseen.
+        """
+        model = self.model
+        if model.bypass_draws.uniform() >= model.cfg.people.coping.bypass_share:
+            return review_stage
+        self.today.bypassed += 1
+        routing, kind = model.routing, artifact.kind
+        certain = routing.certain[review_stage][kind]
+        if certain is not None:
+            return certain
+        return routing.next_stage(review_stage, kind, model.routing_draws.uniform())
 
     def finish_draft(self, artifact: Artifact) -> None:
         """A draft or a fix leaves its author; a first draft may carry a hidden defect.

@@ -40,6 +40,8 @@ class Reviewer(Person):
         self.trust_params = model.cfg.people.trust
         self.pressure = model.pressure  # felt pressure per stage (updated in place daily)
         self.ai_review_effort_ratio = model.kinds.ai_review_effort_ratio
+        self.coping = model.cfg.people.coping
+        self.sampling = model.sampling  # per stage: sampling today (updated in place)
 
     @property
     def skill(self) -> float:
@@ -80,13 +82,28 @@ class Reviewer(Person):
 
     def work_hours(self, artifact: Artifact) -> float:
         """Pick the artifact up: decide how carefully to read it and how long that takes."""
-        artifact.vigilance = self.vigilance(artifact)
-        hours = self.review_hours(artifact)
+        artifact.waved = self.sampling[self.stage] and self.waves_through()
+        if artifact.waved:
+            hours = self.effort[artifact.kind] * self.coping.waved_effort_share
+        else:
+            artifact.vigilance = self.vigilance(artifact)
+            hours = self.review_hours(artifact)
         return hours * self.model.service_draws.exponential() if self.exponential else hours
+
+    def waves_through(self) -> bool:
+        """Under a long backlog reviewers read a sample and wave the rest through unread.
+
+        Unlike skimming, which reads everything faster, what is waved through is not read at
+        all: nothing is caught, nothing is learned, and it costs a glance.
+        """
+        return self.model.sampling_draws.uniform() >= self.coping.sample_share
 
     def finish(self, artifact: Artifact, time: float) -> int:
         """Done reading: a caught defect goes back to its author, anything else on."""
-        if self.review(artifact) is Verdict.SENT_BACK:
+        if artifact.waved:
+            self.today.waved_through += 1
+            self.today.review_hours += artifact.work
+        elif self.review(artifact) is Verdict.SENT_BACK:
             return artifact.author
         return self.hand_off(artifact)
 
