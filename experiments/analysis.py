@@ -1,46 +1,26 @@
-"""From runs to results: the tidy per-run table, the per-level summary, figures and report.
+"""From runs to results, the one path of every effect, as its description says.
 
-`analyse(effect, records, directory)` writes into `directory`:
-
-* `results.parquet`: one row per run (arm, automation rate, replication, the parameters the
-  arms differ in, every scalar of the run's `summary.json`, and the effect's own figures);
-* `summary.parquet`: per arm and level, mean, sd, n and 95% CI of each metric
-  (`sim.stats.summarise`);
-* `daily.parquet`: per run and day, the timeseries columns the effect's figures use;
-* `figures/*.png` and `report.md`, which embeds them with the numbers.
+`analyse(effect, records, directory)` writes `results.parquet` (one row per run),
+`summary.parquet` (per arm and level: mean, sd, n and 95% CI of each metric),
+`daily.parquet` (per run and day, the columns the figures use), `figures/` and `report.md`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.common import ARMS, EFFECT_ARM, KEYS, Effect, RunRecord, arm_of, control_overrides
-from experiments.registry import get_effect
+from experiments import common, plotting
+from experiments.effect import Effect, describe
+from experiments.runs import RunRecord
 from sim.stats import summarise
-
-
-@dataclass
-class Analysis:
-    """What `analyse` produced.
-
-    Attributes:
-        results: one row per run.
-        summary: mean, sd, n and 95% CI per arm and level.
-        daily: per run and day, the columns the figures use.
-        files: every file written, by name.
-    """
-
-    results: pd.DataFrame
-    summary: pd.DataFrame
-    daily: pd.DataFrame
-    files: dict[str, Path]
 
 
 def _scalars(summary: dict[str, Any]) -> dict[str, Any]:
@@ -55,166 +35,171 @@ def _scalars(summary: dict[str, Any]) -> dict[str, Any]:
                     row[f"{key}.{name}"] = math.nan if item is None else float(item)
         elif isinstance(value, list):
             row[f"{key}_count"] = float(len(value))
-        elif isinstance(value, bool):
-            row[key] = float(value)
-        elif isinstance(value, int | float) or value is None:
+        elif isinstance(value, int | float | bool) or value is None:
             row[key] = math.nan if value is None else float(value)
     return row
 
 
+def _keys(effect: Effect, record: RunRecord) -> dict[str, Any]:
+    arm, level = effect.arm_of(record.cfg), float(record.cfg.ai.automation_rate)
+    return {"arm": arm, "automation_rate": level, "replication": int(record.replication)}
+
+
 def results_frame(effect: Effect, records: list[RunRecord]) -> pd.DataFrame:
-    """One row per run, with the effect's per-run and paired (vs automation 0) figures."""
+    """One row per run: keys, parameters, its summary's scalars, `measures`, `derived` figures."""
     rows = []
     for record in records:
         cfg = record.cfg
-        row: dict[str, Any] = {
-            "arm": arm_of(cfg, effect.control),
-            "automation_rate": float(cfg.ai.automation_rate),
-            "replication": int(record.replication),
-            "seed": int(cfg.seed),
-            "org": str(cfg.org.name),
-            "days": int(cfg.days),
-            "rollout_day": int(cfg.ai.rollout_day),
-        }
+        row = _keys(effect, record) | {"seed": int(cfg.seed), "org": str(cfg.org.name)}
+        row |= {"days": int(cfg.days), "rollout_day": int(cfg.ai.rollout_day)}
         for key in effect.control:
             value = OmegaConf.select(cfg, key)
             row[key] = value if isinstance(value, bool | int | float | str) else str(value)
-        row.update(_scalars(record.summary))
-        row.update(effect.run_metrics(record))
-        row["path"] = str(record.path) if record.path is not None else ""
-        rows.append(row)
-    frame = pd.DataFrame(rows).sort_values(KEYS, ignore_index=True)
-    return effect.paired_metrics(frame)
+        row |= _scalars(record.summary)
+        for name, spec in effect.report["measures"].items():
+            row[name] = common.measure(spec, record.timeseries, record.summary, cfg)
+        row |= effect.hook("run_metrics", lambda record: {})(record)
+        rows.append(row | {"path": "" if record.path is None else str(record.path)})
+    frame = pd.DataFrame(rows).sort_values(common.KEYS, ignore_index=True)
+    frame = effect.hook("paired_metrics", lambda results: results)(frame)
+    derived = "\n".join(f"{name} = {rule}" for name, rule in effect.report["derived"].items())
+    return frame.eval(derived, local_dict={"zero": common.at_zero(frame)}) if derived else frame
 
 
 def daily_frame(effect: Effect, records: list[RunRecord], results: pd.DataFrame) -> pd.DataFrame:
     """Per run and day, the timeseries columns the effect's figures use."""
-    columns = effect.daily_columns(results)
-    frames = []
-    for record in records:
-        keep = ["day"] + [c for c in columns if c in record.timeseries.columns]
-        frames.append(
-            record.timeseries[keep].assign(
-                arm=arm_of(record.cfg, effect.control),
-                automation_rate=float(record.cfg.ai.automation_rate),
-                replication=int(record.replication),
-            )
-        )
-    if not frames:
-        return pd.DataFrame(columns=["arm", "automation_rate", "replication", "day"])
-    frame = pd.concat(frames, ignore_index=True)
-    return frame[
-        ["arm", "automation_rate", "replication"] + [c for c in frame.columns if c not in KEYS]
+    wanted = effect.report["daily"] + effect.hook("daily_columns", lambda results: [])(results)
+    frames = [
+        r.timeseries[["day"] + [c for c in wanted if c in r.timeseries]].assign(**_keys(effect, r))
+        for r in records
     ]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[common.KEYS + [c for c in frame.columns if c not in common.KEYS]]
 
 
 def summarise_levels(effect: Effect, results: pd.DataFrame) -> pd.DataFrame:
     """Mean, sd, n and 95% CI of the effect's metrics per arm and automation level."""
-    columns = [c for c in effect.metrics(results) if c in results.columns]
-    summary = summarise(results, ["arm", "automation_rate"], columns)
-    order = {arm: i for i, arm in enumerate(ARMS)}
+    metrics = effect.report["metrics"] + effect.hook("metrics", lambda results: [])(results)
+    summary = summarise(results, ["arm", "automation_rate"], [c for c in metrics if c in results])
+    # the effect arm first ("effect" > "control"), levels rising
     return summary.sort_values(
-        ["arm", "automation_rate"],
-        key=lambda s: s.map(order) if s.name == "arm" else s,
-        ignore_index=True,
+        ["arm", "automation_rate"], ascending=[False, True], ignore_index=True
     )
 
 
-def reference_config(records: list[RunRecord], effect: Effect) -> DictConfig:
-    """The effect arm's config at its lowest level (for the config's own arithmetic)."""
-    ranked = sorted(
-        records,
-        key=lambda r: (
-            arm_of(r.cfg, effect.control) != EFFECT_ARM,
-            float(r.cfg.ai.automation_rate),
-        ),
+def same_in_both_arms(results: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether both arms have the same `columns`, run by run (up to rounding)."""
+    if set(results.arm) != set(common.ARMS):
+        return False
+    effect, control = (
+        results[results.arm == arm].set_index(["automation_rate", "replication"])[columns]
+        for arm in common.ARMS
     )
-    return ranked[0].cfg
+    both = effect.index.intersection(control.index)
+    effect, control = effect.loc[both].sort_index(), control.loc[both].sort_index()
+    return bool(np.allclose(effect.to_numpy(float), control.to_numpy(float), equal_nan=True))
 
 
-def _header(effect: Effect, results: pd.DataFrame, cfg: DictConfig, directory: Path) -> str:
-    counts = results.groupby("arm").size().to_dict()
+def body(effect: Effect, results: pd.DataFrame, summary: pd.DataFrame, cfg: DictConfig) -> str:
+    """The report's results: the described tables, checks and lines, then the effect's own."""
+    lines = [effect.report["intro"]]
+    for table in effect.report["tables"]:
+        lines += ["", table["text"]] if "text" in table else []
+        arms, percent = table.get("arms", common.ARMS), table.get("percent", ())
+        lines += ["", common.level_table(summary, table["columns"], arms, percent)]
+    if effect.report["checks"]:
+        lines += ["", "Computed from the tables (automation levels above 0):", ""]
+    levels = sorted(summary.automation_rate.unique())
+    for check in effect.report["checks"]:
+        if "same_in_both_arms" in check:
+            verdict = "yes" if same_in_both_arms(results, check["same_in_both_arms"]) else "no"
+            lines.append(f"- {check['says']}: {verdict}")
+            continue
+        holding = common.levels_where(summary, check["arm"], check["where"])
+        if "from" in check:
+            upper = [a for a in levels if a >= check["from"]]
+            verdict = "yes" if upper and set(upper) <= set(holding) else "no"
+            lines.append(f"- {check['says']}: **{verdict}**")
+        else:
+            lines.append(f"- {check['says']} at levels: {common.level_list(holding)}")
+    shown: dict[str, Any] = {"top": max(levels)}
+    metrics = [c.removesuffix("_mean") for c in summary.columns if c.endswith("_mean")]
+    for arm, (unit, suffix) in itertools.product(common.ARMS, (("", ""), ("%", "_percent"))):
+        row = common.summary_at(summary, arm, max(levels))
+        shown[arm + suffix] = {
+            m: common.fmt_ci(row, m, unit) if row is not None else "n/a" for m in metrics
+        }
+    lines += [line.format_map(shown) for line in effect.report["lines"]]
+    lines += effect.hook("report", lambda *args: [])(results, summary, cfg)
+    return "\n".join(lines).strip("\n")
+
+
+def header(effect: Effect, results: pd.DataFrame, cfg: DictConfig, directory: Path) -> str:
+    """The report's title and the design of the sweep."""
+    counts = ", ".join(f"{arm} {n}" for arm, n in results.groupby("arm").size().items())
     per_level = results.groupby(["arm", "automation_rate"]).size()
-    levels = sorted(results.automation_rate.unique())
+    control = " ".join(
+        f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in effect.control.items()
+    )
+    design = ", ".join(
+        f"`{key}={OmegaConf.select(cfg, key)}` ({why})"
+        for key, why in effect.report["design"].items()
+    )
     return "\n".join(
         [
-            f"# {effect.title}",
+            f"# {effect.report['title']}",
             "",
             f"Generated {datetime.now():%Y-%m-%d %H:%M} from `{directory}` by `experiments` "
             f"(reproduce: `absorb -m experiment={effect.name}`).",
             "",
             f"- organisation `{cfg.org.name}`, {int(cfg.days)} working days, AI rolled out on day "
             f"{int(cfg.ai.rollout_day)}, root seed {int(cfg.seed)}",
-            f"- automation levels: {', '.join(f'{a:g}' for a in levels)}",
-            f"- runs: {', '.join(f'{arm} {n}' for arm, n in counts.items())}; replications per "
-            f"level: {int(per_level.min())}–{int(per_level.max())}",
+            f"- automation levels: {common.level_list(sorted(results.automation_rate.unique()))}",
+            f"- runs: {counts}; replications per level: {per_level.min()}–{per_level.max()}",
             "- common random numbers: replication *i* draws the same named streams at every level "
             "and in both arms; comparisons with automation 0 are paired by replication",
-            f"- control arm: `{' '.join(control_overrides(effect.control))}` — "
-            f"{effect.control_note}",
+            f"- control arm: `{control}` — {effect.report['control_note']}",
+            *([f"- the same in both arms, by design: {design}"] if design else []),
             "- intervals are 95% t-intervals over replications (`sim.stats.confidence_interval`)",
             "",
         ]
-        + [f"- {note}" for note in effect.notes]
     )
 
 
-def analyse(effect_name: str, records: list[RunRecord], directory: Path) -> Analysis:
-    """Gather, summarise, draw and report one effect's sweep into `directory`.
-
-    Args:
-        effect_name: the preset's name.
-        records: the sweep's runs (`experiments.gather.load_sweep` or `experiments.sweep`).
-        directory: where the outputs go (the sweep folder).
-
-    Returns:
-        The frames and the files written.
+def analyse(effect: Effect | str, records: list[RunRecord], directory: Path) -> dict[str, Path]:
+    """Write one effect's results, summary, figures and report into `directory`; the files.
 
     Raises:
         ValueError: when there are no runs.
     """
+    effect = describe(effect) if isinstance(effect, str) else effect
     if not records:
-        raise ValueError(f"no runs to analyse for {effect_name}")
-    effect = get_effect(effect_name)
+        raise ValueError(f"no runs to analyse for {effect.name}")
     directory = Path(directory)
-    figures_dir = directory / "figures"
-    figures_dir.mkdir(parents=True, exist_ok=True)
+    (directory / "figures").mkdir(parents=True, exist_ok=True)
     results = results_frame(effect, records)
     summary = summarise_levels(effect, results)
     daily = daily_frame(effect, records, results)
-    cfg = reference_config(records, effect)
-    files = {
-        "results": directory / "results.parquet",
-        "summary": directory / "summary.parquet",
-        "daily": directory / "daily.parquet",
-    }
-    results.to_parquet(files["results"], index=False)
-    summary.to_parquet(files["summary"], index=False)
-    daily.to_parquet(files["daily"], index=False)
-    figure_paths = effect.figures(results, summary, daily, figures_dir, cfg)
-    body = effect.report(results, summary, figure_paths, cfg)
-    embedded = "\n\n".join(f"![{p.stem}](figures/{p.name})" for p in figure_paths)
-    text = "\n".join(
-        [
-            _header(effect, results, cfg, directory),
-            "## Results",
-            "",
-            body,
-            "",
-            "## Figures",
-            "",
-            embedded,
-            "",
-            "Per-run figures: `results.parquet`; per level: `summary.parquet`; per day: "
-            "`daily.parquet`.",
-            "",
-        ]
+    files = {}
+    for name, frame in {"results": results, "summary": summary, "daily": daily}.items():
+        files[name] = directory / f"{name}.parquet"
+        frame.to_parquet(files[name], index=False)
+    # the effect arm's config at its lowest level, for the config's own arithmetic
+    lowest = min(
+        records, key=lambda r: (effect.arm_of(r.cfg) != common.EFFECT_ARM, r.cfg.ai.automation_rate)
     )
+    paths = [
+        plotting.level_figure(summary, figure, directory / "figures" / f"{name}.png")
+        for name, figure in effect.report["figures"].items()
+    ]
+    draw = effect.hook("figures", lambda *args: [])
+    paths += draw(results, summary, daily, directory / "figures", lowest.cfg)
+    figures = "\n\n".join(f"![{p.stem}](figures/{p.name})" for p in paths)
+    report = body(effect, results, summary, lowest.cfg)
     files["report"] = directory / "report.md"
-    files["report"].write_text(text)
-    for path in figure_paths:
-        files[path.stem] = path
-    return Analysis(results, summary, daily, files)
-
-
-__all__ = ["Analysis", "analyse", "daily_frame", "results_frame", "summarise_levels"]
+    files["report"].write_text(
+        f"{header(effect, results, lowest.cfg, directory)}\n## Results\n\n{report}\n\n"
+        f"## Figures\n\n{figures}\n\nPer-run figures: `results.parquet`; per level: "
+        "`summary.parquet`; per day: `daily.parquet`.\n"
+    )
+    return files | {path.stem: path for path in paths}

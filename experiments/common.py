@@ -1,227 +1,87 @@
-"""Shared pieces of the effect experiments: run records, arms, windows, pairing and formatting.
-
-A *run* is one replication of one configuration: in a sweep folder it is
-`<arm folder>/automation_rate=<a>/seed=<i>/`. Every effect reads runs the same way, whether
-they come from a Hydra sweep on disk (`experiments.gather`) or from an in-process sweep
-(`experiments.sweep`), so the callback's report and the tests compute the same numbers.
-"""
+"""Shared pieces of the reports: arms, measures of a run, pairing, checks and tables."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-EFFECT_ARM = "effect"
-CONTROL_ARM = "control"
+from sim.stats import mean, ratio, relative_change
+from sim.windows import after_rollout, before_rollout, last_quarter, rollout_day
+
+EFFECT_ARM, CONTROL_ARM = "effect", "control"
 ARMS = (EFFECT_ARM, CONTROL_ARM)
 KEYS = ["arm", "automation_rate", "replication"]
+COMPARE = {"ratio": lambda a, b: a / b, "relative": relative_change, "difference": np.subtract}
+Window = Callable[[pd.DataFrame, dict], pd.DataFrame]  # of one run's books (and summary)
 
 
-@dataclass
-class RunRecord:
-    """One replication of one configuration.
-
-    Attributes:
-        cfg: the resolved run configuration (the same for every replication of a job).
-        replication: replication index; with `cfg.seed` it fixes every random stream, so the
-            same replication at another automation rate sees the same underlying draws.
-        summary: the run-level summary (`sim.runner.summarise_run`, i.e. `seed=<i>/summary.json`).
-        timeseries: the daily books of this replication.
-        path: folder the run was read from, if any.
-    """
-
-    cfg: DictConfig
-    replication: int
-    summary: dict[str, Any]
-    timeseries: pd.DataFrame
-    path: Path | None = None
-
-
-@dataclass
-class Effect:
-    """What one effect experiment measures and how it reports.
-
-    Attributes:
-        name: the preset's name (`configs/experiment/<name>.yaml`).
-        title: a heading for the report.
-        control: the control settings as dotted keys → values; a run whose config holds all
-            of them belongs to the control arm.
-        control_note: one paragraph on what the control removes and why.
-        run_metrics: figures computed from one run alone.
-        paired_metrics: adds columns computed against the automation-0 run of the same arm
-            and replication (common random numbers); returns the extended frame.
-        metrics: the columns summarised per arm and level (mean, sd, n, 95% CI).
-        daily_columns: timeseries columns kept per day for figures over the run.
-        figures: draws the effect's figures into a folder; returns the files.
-        report: the report's body (markdown) from results, summary and figure files.
-    """
-
-    name: str
-    title: str
-    control: dict[str, Any]
-    control_note: str
-    run_metrics: Callable[[RunRecord], dict[str, float]]
-    paired_metrics: Callable[[pd.DataFrame], pd.DataFrame]
-    metrics: Callable[[pd.DataFrame], list[str]]
-    daily_columns: Callable[[pd.DataFrame], list[str]]
-    figures: Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, Path, DictConfig], list[Path]]
-    report: Callable[[pd.DataFrame, pd.DataFrame, list[Path], DictConfig], str]
-    notes: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------- arms
-def control_overrides(control: dict[str, Any]) -> list[str]:
-    """The control settings as Hydra overrides, e.g. `["org.capacity_follows_load=true"]`."""
-    return [f"{key}={_override_value(value)}" for key, value in control.items()]
-
-
-def _override_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
-def arm_of(cfg: DictConfig, control: dict[str, Any]) -> str:
-    """`control` when the config holds every control setting, else `effect`."""
-    for key, wanted in control.items():
-        value = OmegaConf.select(cfg, key)
-        if isinstance(wanted, bool) or isinstance(value, bool):
-            if bool(value) is not bool(wanted):
-                return EFFECT_ARM
-        elif isinstance(wanted, int | float):
-            if value is None or not math.isclose(float(value), float(wanted), abs_tol=1e-12):
-                return EFFECT_ARM
-        elif value != wanted:
-            return EFFECT_ARM
-    return CONTROL_ARM
-
-
-def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested dicts to dotted keys: `{"a": {"b": 1}}` → `{"a.b": 1}`."""
-    if not isinstance(data, dict):
-        return {prefix: data}
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        flat.update(flatten(value, name) if isinstance(value, dict) else {name: value})
-    return flat
-
-
-# ---------------------------------------------------------------------------- windows
-def rollout_day(cfg: DictConfig) -> int:
-    """The day AI becomes available, bounded by the run length."""
-    return min(int(cfg.ai.rollout_day), int(cfg.days))
-
-
-def before_rollout(timeseries: pd.DataFrame, cfg: DictConfig) -> pd.DataFrame:
-    """Days from warm-up to the roll-out (the runner's "before")."""
-    warmup = int(cfg.metrics.warmup_days)
-    return timeseries[(timeseries.day >= warmup) & (timeseries.day < rollout_day(cfg))]
-
-
-def after_rollout(timeseries: pd.DataFrame, cfg: DictConfig) -> pd.DataFrame:
-    """Every day from the roll-out on."""
-    return timeseries[timeseries.day >= rollout_day(cfg)]
-
-
-def last_quarter(timeseries: pd.DataFrame, cfg: DictConfig) -> pd.DataFrame:
-    """The last quarter of the run (the runner's "after")."""
-    return timeseries[timeseries.day >= int(cfg.days) - max(1, int(cfg.days) // 4)]
-
-
-def slope_per_day(days: pd.Series, values: pd.Series) -> float:
-    """Least-squares slope of `values` against `days` (units per day)."""
-    x = np.asarray(days, dtype=float)
-    y = np.asarray(values, dtype=float)
-    keep = ~np.isnan(y)
-    x, y = x[keep], y[keep]
-    if len(x) < 2 or np.ptp(x) == 0:
-        return math.nan
-    return float(np.polyfit(x, y, 1)[0])
-
-
-# ---------------------------------------------------------------------------- pairing
-def baseline_rows(results: pd.DataFrame) -> pd.DataFrame:
-    """The automation-0 run of each arm and replication, indexed by (arm, replication)."""
+def at_zero(results: pd.DataFrame) -> pd.DataFrame:
+    """Row by row, the figures of the automation-0 run with the same arm and replication."""
+    # common random numbers: the difference to it removes the variation both runs share
     base = results[np.isclose(results.automation_rate, 0.0)]
-    return base.drop_duplicates(["arm", "replication"]).set_index(["arm", "replication"])
-
-
-def paired(results: pd.DataFrame, column: str) -> pd.Series:
-    """`column` of the automation-0 run with the same arm and replication, row by row.
-
-    Common random numbers: replication i draws the same streams at every level, so the
-    difference to its own automation-0 run removes the variation both share.
-    """
-    base = baseline_rows(results)
-    if column not in base.columns:
-        return pd.Series(math.nan, index=results.index)
+    base = base.drop_duplicates(["arm", "replication"]).set_index(["arm", "replication"])
     index = pd.MultiIndex.from_arrays([results.arm, results.replication])
-    return pd.Series(base[column].reindex(index).to_numpy(), index=results.index)
+    return base.reindex(index).set_axis(results.index)
 
 
-# ---------------------------------------------------------------------------- formatting
-def fmt(value: float, digits: int = 3) -> str:
-    """A number with `digits` significant digits, or `n/a`."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}g}"
+def windows(cfg: DictConfig) -> dict[str, Window]:
+    """The named windows of the descriptions' measures (`sim.windows`).
 
-
-def fmt_ci(
-    summary_row: pd.Series | dict, metric: str, digits: int = 3, percent: bool = False
-) -> str:
-    """`mean [ci_low, ci_high]` of a metric from a summary row."""
-    scale = 100.0 if percent else 1.0
-    unit = "%" if percent else ""
-    mean_value = summary_row.get(f"{metric}_mean", math.nan)
-    low = summary_row.get(f"{metric}_ci_low", math.nan)
-    high = summary_row.get(f"{metric}_ci_high", math.nan)
-    if mean_value is None or math.isnan(mean_value):
-        return "n/a"
-    text = f"{fmt(mean_value * scale, digits)}{unit}"
-    if low is not None and not math.isnan(low):
-        text += f" [{fmt(low * scale, digits)}, {fmt(high * scale, digits)}]"
-    return text
-
-
-def level_table(
-    summary: pd.DataFrame,
-    columns: list[tuple[str, str]],
-    arms: Iterable[str] = ARMS,
-    percent: Iterable[str] = (),
-) -> str:
-    """A markdown table: one row per automation level, `mean [95% CI]` per arm and metric.
-
-    Args:
-        summary: the per-level summary (`summary.parquet`).
-        columns: (metric, heading) pairs.
-        arms: arms to show side by side.
-        percent: metrics shown in percent.
+    `before` (warm-up to roll-out), `after` (from the roll-out on), `late` (the last
+    quarter); for the seed case `early` (the first 30 days after the roll-out), `week_six`
+    (its last 5 days: six weeks after the roll-out), `middle` (from then to quarter three),
+    `quarter_three` (days 130-195 of a 195-day run, scaled), and `before_steps`, `after_steps`
+    (the 10 days before and the 30 from the day governance added control steps).
     """
-    arms = [arm for arm in arms if (summary.arm == arm).any()]
-    percent = set(percent)
-    head = ["automation rate"] + [
-        f"{heading} ({arm})" for heading in (h for _, h in columns) for arm in arms
-    ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for level in sorted(summary.automation_rate.unique()):
-        cells = [f"{level:g}"]
-        for metric, _ in columns:
-            for arm in arms:
-                row = summary[(summary.arm == arm) & np.isclose(summary.automation_rate, level)]
-                cells.append(
-                    fmt_ci(row.iloc[0], metric, percent=metric in percent) if len(row) else ""
-                )
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    q3 = round(int(cfg.days) * 130 / 195)
+
+    def steps(start: int, stop: int) -> Window:
+        def window(ts: pd.DataFrame, summary: dict) -> pd.DataFrame:
+            day = summary.get("control_step_day")
+            return ts.iloc[:0] if day is None else ts[ts.day.between(day + start, day + stop - 1)]
+
+        return window
+
+    return {
+        "before": lambda ts, summary: before_rollout(ts, cfg),
+        "after": lambda ts, summary: after_rollout(ts, cfg),
+        "late": lambda ts, summary: last_quarter(ts, cfg),
+        "early": lambda ts, summary: after_rollout(ts, cfg, 0, 30),
+        "week_six": lambda ts, summary: after_rollout(ts, cfg, 25, 30),
+        "middle": lambda ts, summary: after_rollout(ts, cfg, 30, q3 - rollout_day(cfg)),
+        "quarter_three": lambda ts, summary: ts[ts.day >= q3],
+        "before_steps": steps(-10, 0),
+        "after_steps": steps(0, 30),
+    }
+
+
+def measure(spec: Mapping, books: pd.DataFrame, summary: dict, cfg: DictConfig) -> float:
+    """One figure of one run, as a description's measure says.
+
+    A figure of its `summary.json` (`summary`: a dotted key), or a column's daily mean
+    (`mean`) or the pooled ratio of two columns (`ratio`), in a window (`in`) or as a change
+    `from` one window `to` another, `as` a `ratio`, a `relative` change or a `difference`.
+    """
+    if "summary" in spec:
+        value = summary
+        for key in spec["summary"].split("."):
+            value = (value or {}).get(key)
+        return math.nan if value is None else float(value)
+    named = windows(cfg)
+
+    def level(window: str) -> float:
+        frame = named[window](books, summary)
+        if "ratio" in spec:
+            return ratio(frame[spec["ratio"][0]], frame[spec["ratio"][1]])
+        return mean(frame[spec["mean"]])
+
+    if "in" in spec:
+        return level(spec["in"])
+    return float(COMPARE[spec["as"]](level(spec["to"]), level(spec["from"])))
 
 
 def summary_at(summary: pd.DataFrame, arm: str, level: float) -> pd.Series | None:
@@ -230,30 +90,78 @@ def summary_at(summary: pd.DataFrame, arm: str, level: float) -> pd.Series | Non
     return row.iloc[0] if len(row) else None
 
 
-def ci_above(row: pd.Series | None, metric: str, threshold: float) -> bool:
-    """Whether the whole 95% CI of `metric` lies above `threshold`."""
+def _stats(row: Mapping, metric: str) -> tuple[float, float, float]:
+    """Mean and 95% CI of `metric` in a summary row (`<metric>_mean`, ...), or of a stats dict."""
+    keys = [f"{metric}_{stat}" if metric else stat for stat in ("mean", "ci_low", "ci_high")]
+    return tuple(math.nan if row.get(key) is None else row.get(key) for key in keys)
+
+
+def holds(row: Mapping | None, metric: str, condition: str) -> bool:
+    """Whether `metric` in a summary row (or a stats dict, `metric=""`) meets `condition`.
+
+    On the 95% CI: `> x` (the whole CI above x), `< x` (below), `~ x` (the CI contains x); on
+    the mean: `mean > x`, `mean < x`, `mean in a b`. A leading `not ` negates. A missing row,
+    or a NaN, meets none of them.
+    """
+    negate = condition.startswith("not ")
+    on, *words = condition.removeprefix("not ").split()
     if row is None:
-        return False
-    low = row.get(f"{metric}_ci_low", math.nan)
-    return low is not None and not math.isnan(low) and low > threshold
+        return negate
+    value, low, high = _stats(row, metric)
+    if on == "mean":
+        on, (low, high), words = words[0], (value, value), words[1:]
+    bounds = [float(word) for word in words]
+    met = {">": low > bounds[0], "<": high < bounds[-1], "~": low <= bounds[0] <= high}
+    met["in"] = bounds[0] <= value <= bounds[-1]
+    return bool(met[on]) != negate
 
 
-def ci_below(row: pd.Series | None, metric: str, threshold: float) -> bool:
-    """Whether the whole 95% CI of `metric` lies below `threshold`."""
-    if row is None:
-        return False
-    high = row.get(f"{metric}_ci_high", math.nan)
-    return high is not None and not math.isnan(high) and high < threshold
+def levels_where(summary: pd.DataFrame, arm: str, where: Mapping[str, str]) -> list[float]:
+    """The automation levels above 0 at which every `metric: condition` of `where` holds."""
+    levels = sorted(a for a in summary.automation_rate.unique() if a > 0)
+    return [a for a in levels if all(holds(summary_at(summary, arm, a), *c) for c in where.items())]
 
 
-def ci_contains(row: pd.Series | None, metric: str, value: float) -> bool:
-    """Whether the 95% CI of `metric` contains `value`."""
-    if row is None:
-        return False
-    low, high = row.get(f"{metric}_ci_low", math.nan), row.get(f"{metric}_ci_high", math.nan)
-    return not (math.isnan(low) or math.isnan(high)) and low <= value <= high
+def level_list(levels: Iterable[float]) -> str:
+    """`0.1, 0.2` or `none`."""
+    return ", ".join(f"{a:g}" for a in levels) or "none"
 
 
-def yes_no(flag: bool) -> str:
-    """`yes` or `no`, for the reports' computed verdicts."""
-    return "yes" if flag else "no"
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A number with `digits` significant digits, or `n/a`."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}g}"
+
+
+UNITS = {"%": (100.0, "", "%"), "points": (100.0, "", " points"), "×": (1.0, "×", "")}
+UNITS |= {"d": (1.0, "", " d"), "days": (1.0, "", " days"), "": (1.0, "", "")}
+
+
+def fmt_ci(row: Mapping, metric: str = "", unit: str = "", digits: int = 3) -> str:
+    """`mean [ci_low, ci_high]` of `metric` (see `holds`) in a unit of `UNITS` (`%`: percent)."""
+    (scale, prefix, suffix), (value, low, high) = UNITS[unit], _stats(row, metric)
+    if math.isnan(value):
+        return "n/a"
+    text = f"{prefix}{fmt(value * scale, digits)}{suffix}"
+    if not math.isnan(low):
+        text += f" [{fmt(low * scale, digits)}, {fmt(high * scale, digits)}]"
+    return text
+
+
+def level_table(
+    summary: pd.DataFrame, columns: Mapping[str, str], arms: Iterable[str] = ARMS, percent=()
+) -> str:
+    """A markdown table: per level, `mean [95% CI]` of each metric → heading, arms side by side."""
+    arms = [arm for arm in arms if (summary.arm == arm).any()]
+    head = ["automation rate"] + [f"{h} ({arm})" for h in columns.values() for arm in arms]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for level in sorted(summary.automation_rate.unique()):
+        rows = [summary_at(summary, arm, level) for arm in arms]
+        cells = [
+            "" if row is None else fmt_ci(row, metric, "%" if metric in percent else "")
+            for metric in columns
+            for row in rows
+        ]
+        lines.append("| " + " | ".join([f"{level:g}", *cells]) + " |")
+    return "\n".join(lines)

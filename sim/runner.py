@@ -21,6 +21,7 @@ from sim.config import validate
 from sim.metrics import littles_law
 from sim.model import OrgModel
 from sim.stats import confidence_interval, mean, ratio, relative_change
+from sim.windows import before_rollout, last_quarter
 
 # Run-level figures that get a mean and CI over replications in summary.json.
 HEADLINE = (
@@ -163,16 +164,11 @@ def visit_table(model: OrgModel) -> pd.DataFrame:
 def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
     """Run-level figures of one replication: before the roll-out against the last quarter.
 
-    "Before" is the days from warm-up to roll-out; "after" the last quarter of the run. Both
-    books are compared the same way, so their divergence is direct.
+    "Before" is the days from warm-up to roll-out; "after" the last quarter of the run
+    (`sim.windows`). Both books are compared the same way, so their divergence is direct.
     """
     cfg = model.cfg
-    rollout = min(cfg.ai.rollout_day, cfg.days)
-    warmup = cfg.metrics.warmup_days
-    before = timeseries[(timeseries.day >= warmup) & (timeseries.day < rollout)]
-    if before.empty:
-        before = timeseries[timeseries.day >= warmup]
-    after = timeseries[timeseries.day >= cfg.days - max(1, cfg.days // 4)]
+    before, after = before_rollout(timeseries, cfg), last_quarter(timeseries, cfg)
     summary: dict[str, Any] = {"replication": model.replication}
     summary["dashboard_change"] = relative_change(
         after.dashboard_per_fte.mean(), before.dashboard_per_fte.mean()

@@ -1,14 +1,15 @@
-"""The four effects on reduced sweeps, each with its control; the presets; the callbacks.
+"""The four effects on reduced sweeps, each with its control; the descriptions; the callbacks.
 
 Each effect test runs a small sweep of the default organisation in-process with the same
-preset and the same analysis code as the full Hydra sweep (`experiments.sweep.run_levels`,
+preset and the same analysis code as the full Hydra sweep (`experiments.runs.run_levels`,
 `experiments.analysis`), then asserts the effect's direction with its 95% CI and that the
 control removes it. Seeds are fixed (common random numbers), so the tests are deterministic.
 """
 
 from __future__ import annotations
 
-import math
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +17,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf
 
 import sim
 from experiments import automation_bias, saturation
+from experiments.__main__ import main as reanalyse
 from experiments.analysis import results_frame, summarise_levels
-from experiments.common import CONTROL_ARM, EFFECT_ARM, flatten, summary_at
-from experiments.registry import EFFECT_MODULES, get_effect
-from experiments.seed_case import facts, survey_rows, write_seed_case
-from experiments.sweep import run_levels
+from experiments.common import CONTROL_ARM, EFFECT_ARM, at_zero, holds, measure, summary_at
+from experiments.effect import EFFECTS, describe, from_hydra
+from experiments.runs import run_levels
+from experiments.seed_case import fact, write_seed_case
 from sim.capacity import saturation_point, utilisation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +37,8 @@ def analysed(
     effect: str, levels: list[float], replications: int, days: int, arms=(EFFECT_ARM, CONTROL_ARM)
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     records = run_levels(effect, levels, replications, [f"days={days}"], arms=arms, n_jobs=N_JOBS)
-    results = results_frame(get_effect(effect), records)
-    return results, summarise_levels(get_effect(effect), results)
+    results = results_frame(describe(effect), records)
+    return results, summarise_levels(describe(effect), results)
 
 
 def low(row: pd.Series, metric: str) -> float:
@@ -47,35 +49,50 @@ def high(row: pd.Series, metric: str) -> float:
     return float(row[f"{metric}_ci_high"])
 
 
-# ---------------------------------------------------------------------------- presets
-@pytest.mark.parametrize("effect", list(EFFECT_MODULES))
-def test_effect_preset_sweeps_levels_and_its_control(effect):
-    cfg = sim.load_config([f"experiment={effect}"], return_hydra=True)
-    params = dict(cfg.hydra.sweeper.params)
-    parser = OverridesParser.create()
-    levels = [
-        float(v)
-        for v in parser.parse_override(
-            f"ai.automation_rate={params.pop('ai.automation_rate')}"
-        ).sweep_iterator()
-    ]
-    assert np.allclose(levels, np.round(np.arange(0, 1.01, 0.1), 1))
+# ---------------------------------------------------------------------------- descriptions
+@pytest.mark.parametrize("name", EFFECTS)
+def test_preset_sweeps_the_levels_and_its_arms_are_told_apart_by_the_control(name):
+    effect = describe(name)
+    cfg = sim.load_config([f"experiment={name}"], return_hydra=True)
+    assert np.allclose(effect.levels, np.round(np.arange(0, 1.01, 0.1), 1))
     assert cfg.replications >= 10 and cfg.figures is False
-    assert cfg.hydra.launcher.n_jobs == 2
-    assert "joblib" in cfg.hydra.launcher._target_
-    assert cfg.hydra.callbacks.effect_report.effect == effect
-    assert f"multirun/{effect}/" in cfg.hydra.sweep.dir
-    # the second sweep parameter is the arm: its last choice is the control
-    ((key, value),) = params.items()
-    choices = list(parser.parse_override(f"{key}={value}").sweep_iterator())
-    assert len(choices) == 2
-    control = flatten(choices[-1], key) if isinstance(choices[-1], dict) else {key: choices[-1]}
-    expected = get_effect(effect).control
-    assert set(control) == set(expected)
-    for name, wanted in expected.items():
-        assert control[name] == wanted or (
-            isinstance(wanted, float) and math.isclose(control[name], wanted)
-        )
+    assert cfg.hydra.launcher.n_jobs == 2 and "joblib" in cfg.hydra.launcher._target_
+    assert f"multirun/{name}/" in cfg.hydra.sweep.dir
+    # the arm overrides the sweep applies put a run in the arm they name, and nowhere else
+    for arm, override in effect.arms.items():
+        assert effect.arm_of(sim.load_config([f"experiment={name}", override])) == arm
+    assert effect.control and all(OmegaConf.select(cfg, key) is not None for key in effect.control)
+
+
+@pytest.mark.parametrize("name", EFFECTS)
+def test_description_names_only_metrics_it_summarises(name):
+    report = describe(name).report
+    summarised = set(report["metrics"])
+    named = {m for table in report["tables"] for m in table["columns"]}
+    named |= {m for check in report["checks"] for m in check.get("where", {})}
+    named |= {m for line in report["lines"] for m in re.findall(r"\[(\w+)\]", line)}
+    for figure in report["figures"].values():
+        named |= {line[0] for panel in figure["panels"] for line in panel["lines"]}
+    assert named <= summarised, sorted(named - summarised)
+    assert set(report["derived"]) <= summarised | set(report["measures"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "ai.automation_rate": "0,1",
+            "people.production": "{},{volume_elasticity:0}",
+            "seed": "0,1",
+        },
+        {"ai.automation_rate": "0,1", "metrics.dashboard_counts": "all,outcome_linked,all"},
+        {"metrics.dashboard_counts": "all,outcome_linked"},
+    ],
+)
+def test_a_sweep_that_is_not_levels_by_two_arms_is_refused(params):
+    hydra = {"sweeper": {"params": params}, "callbacks": {"effect_report": {"effect": "rebound"}}}
+    with pytest.raises(ValueError, match="two choices"):
+        from_hydra(OmegaConf.create(hydra))
 
 
 def test_seed_case_preset_is_the_2800_person_case():
@@ -85,6 +102,63 @@ def test_seed_case_preset_is_the_2800_person_case():
     assert cfg.days == 195 and cfg.ai.rollout_day == 20
     assert cfg.ai.automation_rate >= 0.5
     assert cfg.hydra.callbacks.seed_case._target_ == "experiments.callbacks.SeedCaseReport"
+
+
+# ---------------------------------------------------------------------------- checks, measures
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("> 0", True),
+        ("> 0.6", False),
+        ("< 1.6", True),
+        ("< 1.2", False),
+        ("~ 1.4", True),
+        ("~ 2", False),
+        ("not > 0", False),
+        ("mean > 0.9", True),
+        ("mean < 0.9", False),
+        ("mean in 0.5 2", True),
+        ("not mean in 2 3", True),
+    ],
+)
+def test_conditions_on_a_summary_row(condition, expected):
+    row = {"x_mean": 1.0, "x_ci_low": 0.5, "x_ci_high": 1.5}
+    assert holds(row, "x", condition) is expected
+
+
+def test_no_condition_holds_on_a_missing_or_undefined_figure():
+    undefined = {"x_mean": np.nan, "x_ci_low": np.nan, "x_ci_high": np.nan}
+    assert not holds(undefined, "x", "> 0") and not holds(undefined, "x", "mean in 0 1")
+    assert not holds(None, "x", "~ 0") and holds(None, "x", "not > 0")
+
+
+def test_measures_read_windows_ratios_changes_and_summary_figures():
+    cfg = OmegaConf.create({"days": 40, "ai": {"rollout_day": 20}, "metrics": {"warmup_days": 10}})
+    books = pd.DataFrame({"day": range(40)})
+    books["x"] = np.where(books.day < 20, 2.0, 3.0)
+    books["part"], books["whole"] = 1.0, np.where(books.day < 20, 4.0, 2.0)
+    summary = {"survey": {"share": 0.25}}
+    assert measure({"mean": "x", "in": "before"}, books, summary, cfg) == 2.0
+    assert measure({"ratio": ["part", "whole"], "in": "late"}, books, summary, cfg) == 0.5
+    assert measure(
+        {"mean": "x", "from": "before", "to": "late", "as": "relative"}, books, summary, cfg
+    ) == pytest.approx(0.5)
+    change = {"ratio": ["part", "whole"], "from": "before", "to": "after", "as": "difference"}
+    assert measure(change, books, summary, cfg) == pytest.approx(0.25)
+    assert measure({"summary": "survey.share"}, books, summary, cfg) == 0.25
+    assert np.isnan(measure({"summary": "survey.missing"}, books, summary, cfg))
+
+
+def test_figures_against_automation_zero_pair_arm_and_replication():
+    results = pd.DataFrame(
+        {
+            "arm": ["effect", "effect", "control", "control"],
+            "automation_rate": [0.0, 1.0, 0.0, 1.0],
+            "replication": [0, 0, 0, 0],
+            "x": [1.0, 3.0, 10.0, 30.0],
+        }
+    )
+    assert at_zero(results).x.tolist() == [1.0, 1.0, 10.0, 10.0]
 
 
 # ---------------------------------------------------------------------------- rebound
@@ -212,31 +286,52 @@ def test_outcome_linked_dashboard_closes_the_gap():
 
 
 # ---------------------------------------------------------------------------- seed case
-def test_seed_case_table_reports_every_fact_with_a_verdict(tmp_path):
+def test_seed_case_verdict_follows_the_rules_of_its_measures():
+    cfg = OmegaConf.create({"days": 40, "ai": {"rollout_day": 20}, "metrics": {"warmup_days": 10}})
+    runs = []
+    for offset in (0.0, 0.1, 0.2):
+        books = pd.DataFrame({"day": range(40)})
+        books["up"] = np.where(books.day < 20, 1.0, 2.0) + offset
+        books["down"] = np.where(books.day < 20, 2.0, 1.0) + offset
+        runs.append(books)
+    summaries = [{"control_step_day": 21}, {"control_step_day": None}, {"control_step_day": 22}]
+
+    def rule(column: str, matches: str) -> dict:
+        return {
+            "mean": column,
+            "from": "before",
+            "to": "late",
+            "as": "relative",
+            "matches": matches,
+        }
+
+    def verdict(**measures) -> str:
+        described = {"fact": "f", "article": "a", "rule": "r", "measures": measures}
+        return fact(described, cfg, runs, summaries)["verdict"]
+
+    assert verdict(up=rule("up", "mean > 0"), down=rule("down", "mean < 0")) == "matches"
+    assert verdict(up=rule("up", "mean > 0"), down=rule("down", "mean > 0")).startswith(
+        "partly: down -"
+    )
+    assert verdict(up=rule("up", "not > 0")).startswith("misses: up ")
+    assert verdict(steps={"summary": "control_step_day", "matches": "every"}).startswith("misses")
+
+
+def test_seed_case_writes_its_table_figure_and_numbers(tmp_path):
     from sim.outputs import write_run
 
     cfg = sim.load_config(
         ["experiment=seed_case", "org=default", "days=60", "replications=2", "figures=false"]
     )
-    result = sim.run(cfg, progress=False)
-    write_run(result, tmp_path, figures=False)
-    path = write_seed_case(tmp_path)
-    text = path.read_text()
-    rows = facts(
-        cfg,
-        [result.timeseries[result.timeseries.replication == r] for r in range(2)],
-        result.replications,
-    )
-    assert len(rows) >= 10
-    for row in rows + survey_rows(result.replications):
-        assert row.verdict.split(":")[0] in (
-            "matches",
-            "partly",
-            "misses",
-        ) or row.verdict.startswith("misses by")
-        assert row.fact in text
-    assert "77%" in text and "39%" in text and "71%" in text
-    assert (tmp_path / "seed_case.json").exists() and (tmp_path / "seed_case.png").exists()
+    write_run(sim.run(cfg, progress=False), tmp_path, figures=False)
+    text = write_seed_case(tmp_path).read_text()
+    numbers = json.loads((tmp_path / "seed_case.json").read_text())
+    described = OmegaConf.load(ROOT / "configs/experiment/seed_case.yaml").hydra.callbacks
+    facts = list(described.seed_case.facts) + list(described.seed_case.survey)
+    assert len(numbers["facts"]) + len(numbers["survey"]) == len(facts) >= 14
+    for described_fact in facts:
+        assert f"| {described_fact.fact} | {described_fact.article} |" in text
+    assert (tmp_path / "seed_case.png").exists()
 
 
 # ---------------------------------------------------------------------------- callback smoke test
@@ -278,3 +373,8 @@ def test_effect_sweep_callback_writes_results_summary_figures_and_report(tmp_pat
     for figure in (tmp_path / "figures").glob("*.png"):
         assert f"figures/{figure.name}" in report
     assert len(list((tmp_path / "figures").glob("*.png"))) >= 2
+    assert "- outcomes identical in both arms" in report and ": yes" in report
+    # re-analysing the folder (effect read from multirun.yaml) gives the same numbers
+    (tmp_path / "summary.parquet").unlink()
+    assert reanalyse([str(tmp_path)]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "summary.parquet"), summary)
