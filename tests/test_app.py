@@ -239,6 +239,35 @@ def set_slider(page, sent: list[str], label: str, keys: list[str], value: str) -
     not CHROMIUM.exists(),
     reason="Chromium is absent (/usr/bin/chromium); `make test` installs it when run as root",
 )
+def shot(page, selector: str, tries: int = 20) -> bytes:
+    """A screenshot of an element once two in a row agree (a redraw may be under way)."""
+    from playwright.sync_api import Error
+
+    last = None
+    for _ in range(tries):
+        try:
+            now = page.locator(selector).screenshot()
+        except Error:  # the element was replaced by a redraw while being captured
+            now = None
+        if now is not None and now == last:
+            return now
+        last = now
+        page.wait_for_timeout(500)
+    raise AssertionError(f"{selector} kept changing for {tries / 2:g} s")
+
+
+def settled(page, locator, tries: int = 15) -> str:
+    """The locator's text once it has stopped changing for a second (fails if it never does)."""
+    text = locator.inner_text()
+    for _ in range(tries):
+        page.wait_for_timeout(1000)
+        now = locator.inner_text()
+        if now == text:
+            return now
+        text = now
+    raise AssertionError(f"still changing after {tries} s: {text}")
+
+
 def test_the_page_in_a_browser_steps_the_model_offline():
     """`make dashboard`, driven in Chromium: controls reach the model, stepping moves the panels.
 
@@ -286,8 +315,7 @@ def test_the_page_in_a_browser_steps_the_model_offline():
             graph_caption = graph.locator(".caption")
             expect(graph_caption).to_contain_text("automation rate 0.50 from day 20")
             day_zero = {
-                name: page.locator(f".panel-{name} img").screenshot()
-                for name in ("graph", "dashboard-books")
+                name: shot(page, f".panel-{name} img") for name in ("graph", "dashboard-books")
             }
             assert ink(day_zero["graph"]) > 0.02, "the workflow graph is blank"
 
@@ -303,7 +331,7 @@ def test_the_page_in_a_browser_steps_the_model_offline():
             expect(graph_caption).to_contain_text("; 32 days run")
 
             stepped = {
-                name: page.locator(f".panel-{name} img").screenshot()
+                name: shot(page, f".panel-{name} img")
                 for name in ("graph", "queues", "dashboard-books", "outcome-books", "people")
             }
             captions = {
@@ -316,7 +344,7 @@ def test_the_page_in_a_browser_steps_the_model_offline():
             expect(graph_caption).not_to_contain_text("; 32 days run")  # playing
             page.get_by_role("button", name="❚❚").click()
             expect(page.get_by_role("button", name="▶")).to_be_enabled()
-            paused = graph_caption.inner_text()
+            paused = settled(page, graph_caption)  # a step already under way may still land
             page.wait_for_timeout(1500)
             assert graph_caption.inner_text() == paused, "the model went on after Pause"
             browser.close()

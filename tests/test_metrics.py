@@ -71,8 +71,8 @@ def test_a_lost_artifact_stops_the_run(small_cfg):
 def test_outcome_linked_counting_is_smaller_than_counting_everything():
     rows = {}
     for counts in ("all", "outcome_linked"):
-        cfg = sim.load_config(["days=20", f"metrics.dashboard_counts={counts}"])
-        rows[counts] = stepped(cfg, 20).datacollector.get_model_vars_dataframe()
+        cfg = sim.load_config(["days=30", f"metrics.dashboard_counts={counts}"])
+        rows[counts] = stepped(cfg, 30).datacollector.get_model_vars_dataframe()
     assert rows["outcome_linked"].dashboard_counted.sum() < rows["all"].dashboard_counted.sum()
     # the outcome books are the same: only what the dashboard counts changed
     assert rows["outcome_linked"].qualified_pipeline.equals(rows["all"].qualified_pipeline)
