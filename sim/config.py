@@ -128,6 +128,9 @@ class KindConfig:
         market_role: what it is to prospects: `outreach`, `asset`, `proposal`, or `internal`.
         prospects_reached: prospects an outreach artifact contacts when it reaches the market.
         messages_per_prospect: messages sent to each prospect reached.
+        patience_days: mean patience, in working days, of an artifact of this kind waiting
+            in a queue: its owner abandons it after an exponential time of this mean
+            (`docs/model.md`, "Patience and abandonment"); None: it waits forever.
     """
 
     # assumption: a few per hundred; the org file sets each kind ("Artifacts")
@@ -139,6 +142,9 @@ class KindConfig:
     market_role: str = param("internal", one_of=MARKET_ROLES)  # stays inside unless said
     prospects_reached: int = param(0, low=0, high=MAX_HEADCOUNT)  # outreach kinds set it
     messages_per_prospect: int = param(0, low=0, high=1000)  # outreach kinds set it
+    # form: exponential patience, Erlang-A (Garnett, Mandelbaum & Reiman 2002); values per kind
+    # in the org files; None waits forever
+    patience_days: float | None = param(None, above=0.0)
 
 
 @dataclass
@@ -668,6 +674,11 @@ def _lookup(reference: str, node: dict[str, Any], root: dict[str, Any]) -> Any:
 def _check_value(
     key: str, value: Any, hint: Any, rule: Rule, node: dict[str, Any], root: dict[str, Any]
 ) -> None:
+    optional = get_args(hint)
+    if type(None) in optional:  # `float | None`: unset is allowed, a set value follows the rule
+        if value is None:
+            return
+        hint = next(arg for arg in optional if arg is not type(None))
     if hint is bool:
         if not isinstance(value, bool):
             _fail(key, value, "true or false")

@@ -122,15 +122,21 @@ class Books:
         row["control_steps"] = len(model.control_steps_added)
         row["bypassed"] = today.bypassed  # coping: drafts sent around a backed-up review
         row["waved_through"] = today.waved_through  # coping: passed unread by sampling
+        patience = model.patience_draws is not None  # only then can work be abandoned
+        if patience:
+            row["abandoned"] = sum(today.abandoned)
+            row["wasted_hours"] = today.wasted_hours
         busy = np.array(engine.busy_hours)
         for s, name in enumerate(model.stages.names):
             if model.headcount[s] == 0:
                 continue
             members = staff.stage == s
-            row[f"queue_{name}"] = len(engine.queues[s])
+            row[f"queue_{name}"] = engine.queue_length[s]  # abandoned ones excluded
             row[f"queue_age_hours_{name}"] = engine.queue_age(s)
             row[f"wip_{name}"] = engine.in_stage[s]
             row[f"completed_{name}"] = engine.departures[s] - engine.abandoned[s]
+            if patience:
+                row[f"abandoned_{name}"] = today.abandoned[s]
             shift = float(staff.shift_hours[members].sum())
             row[f"utilisation_{name}"] = (
                 float(busy[members].sum()) / shift if shift > 0 else math.nan

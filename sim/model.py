@@ -51,8 +51,10 @@ class Today:
     bypassed: int = 0  # drafts sent around a review (coping)
     waved_through: int = 0  # artifacts a sampling reviewer passed unread (coping)
     time_to_send: list[float] = field(default_factory=list)  # days, per artifact sent
+    abandoned: list[int] = field(default_factory=list)  # per stage: given up while waiting
+    wasted_hours: float = 0.0  # service hours the abandoned artifacts had already had
 
-    def reset(self, n_kinds: int) -> None:
+    def reset(self, n_kinds: int, n_stages: int = 0) -> None:
         """Start a new day (in place: the people hold this object)."""
         self.drafted = [0] * n_kinds
         self.ai_assisted = self.messages = self.reworks = self.bypassed = self.waved_through = 0
@@ -61,6 +63,8 @@ class Today:
         self.hidden_validation_hours = 0.0
         self.defects_reviewed, self.defects_caught, self.escaped = [0, 0], [0, 0], [0, 0]
         self.time_to_send = []
+        self.abandoned = [0] * n_stages
+        self.wasted_hours = 0.0
 
     @property
     def escaped_defects(self) -> int:
@@ -109,12 +113,19 @@ class OrgModel(mesa.Model):
         self.bypass_draws = Draws(stream("bypass"))
         self.sampling_draws = Draws(stream("sampling"))
         self.today = Today()
-        self.today.reset(len(self.kinds.names))
+        self.today.reset(len(self.kinds.names), len(self.stages.names))
         self.pressure = [0.0] * len(self.stages.names)  # felt backlog pressure per stage
         # coping, judged each morning from the backlogs (empty or all-false when switched off)
         self.bypassed_reviews: set[int] = set()
         self.sampling = [False] * len(self.stages.names)
         self._place_people()
+        # mean patience in hours per kind (inf: waits forever); drawn on its own stream
+        self.mean_patience_hours = [
+            math.inf if kind.patience_days is None else kind.patience_days * self.hours_per_day
+            for kind in cfg.org.kinds.values()
+        ]
+        waits_forever = all(math.isinf(hours) for hours in self.mean_patience_hours)
+        self.patience_draws = None if waits_forever else Draws(stream("patience"))
         self.engine = Engine(
             person_stage=self.staff.stage.tolist(),
             n_stages=len(self.stages.names),
@@ -124,6 +135,8 @@ class OrgModel(mesa.Model):
             on_done=self.deliver,
             record_visits=bool(cfg.metrics.record_artifacts),
             n_kinds=len(self.kinds.names),
+            patience_hours=None if waits_forever else self.patience_hours,
+            on_abandon=None if waits_forever else self.abandon,
         )
         self.market = (
             Market(
@@ -277,6 +290,16 @@ class OrgModel(mesa.Model):
         elif role == "proposal":
             self.market.receive_proposal(artifact.defect, self.contact_today)
 
+    def patience_hours(self, stage: int, artifact: Artifact) -> float:
+        """How long the owner of an artifact that joins a queue lets it wait (exponential)."""
+        mean = self.mean_patience_hours[artifact.kind]
+        return mean * self.patience_draws.exponential() if mean < math.inf else math.inf
+
+    def abandon(self, artifact: Artifact, stage: int, time: float) -> None:
+        """Its owner gave up on a waiting artifact: the service it had is wasted."""
+        self.today.abandoned[stage] += 1
+        self.today.wasted_hours += artifact.hours_spent
+
     # ------------------------------------------------------------------ state
     def automation_rate_today(self) -> float:
         """The share of drafts AI makes today (0 before the roll-out)."""
@@ -304,7 +327,7 @@ class OrgModel(mesa.Model):
     def step(self) -> None:
         """One working day."""
         self.day = self.steps - 1
-        self.today.reset(len(self.kinds.names))
+        self.today.reset(len(self.kinds.names), len(self.stages.names))
         self.staff.start_day()
         self.plan_day()
         self.serve_day()

@@ -1,6 +1,7 @@
 """Analytic queueing-theory results used to validate the simulation engine.
 
-Pure functions for M/M/c stations and open Jackson networks. Everything here is
+Pure functions for M/M/c stations, M/M/c+M stations (Erlang-A: customers who abandon
+after an exponential patience) and open Jackson networks. Everything here is
 closed-form (or a small linear solve) so the simulation's measured queue lengths,
 waits and sojourn times can be compared against exact steady-state values.
 
@@ -22,8 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "ErlangAResult",
     "JacksonResult",
     "StationMetrics",
+    "erlang_a",
     "erlang_c",
     "jackson_network",
     "littles_law_error",
@@ -37,6 +40,11 @@ _ROUTING_TOL = 1e-9
 # Matrices I - P with a condition number above this are treated as singular
 # (i.e. the network is, numerically, not open).
 _MAX_CONDITION = 1e12
+# Erlang-A: the birth-death chain is cut where the neglected tail is below this share of the
+# probability mass and of the mean number in system; beyond _MAX_STATES states it refuses.
+_TAIL_TOLERANCE = 1e-13
+_MAX_STATES = 10_000_000
+_RESCALE = 1e200
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +189,150 @@ def mmc(arrival_rate: float, mean_service_time: float, servers: int) -> StationM
     wq = erlang_c(c, a) * s / (c - a)
     w = wq + s
     return StationMetrics(arrival_rate=lam, utilisation=rho, wq=wq, w=w, lq=lam * wq, l=lam * w)
+
+
+@dataclass(frozen=True, slots=True)
+class ErlangAResult:
+    """Steady-state metrics of an M/M/c+M station (Erlang-A).
+
+    Attributes:
+        arrival_rate: Poisson arrival rate ``lambda``.
+        utilisation: Offered utilisation ``rho = lambda * s / c`` (may exceed 1).
+        abandonment_probability: Share of arrivals that abandon before service.
+        wq: Mean wait in queue over all arrivals, those who abandon included
+            (their wait is their whole stay).
+        w: Mean time in the station over all arrivals, ``wq + (1 - P(ab)) s``.
+        lq: Mean number waiting, ``E[Q]``.
+        l: Mean number in the station, ``E[N]``.
+        throughput: Served per unit time, ``mu E[min(N, c)]``.
+        states: States of the birth-death chain kept (``0 .. states - 1``).
+        tail_bound: Upper bound on the relative error the cut leaves in the
+            probability mass and in ``E[N]``.
+    """
+
+    arrival_rate: float
+    utilisation: float
+    abandonment_probability: float
+    wq: float
+    w: float
+    lq: float
+    l: float  # noqa: E741 - standard queueing notation
+    throughput: float
+    states: int
+    tail_bound: float
+
+
+def erlang_a(
+    arrival_rate: float, mean_service_time: float, servers: int, mean_patience: float
+) -> ErlangAResult:
+    """Steady state of an M/M/c+M station: FCFS, exponential patience while waiting.
+
+    The number in the station is a birth-death chain with birth rate ``lambda`` and
+    death rate ``min(n, c) mu + max(n - c, 0) theta`` (``mu = 1 / s``,
+    ``theta = 1 / mean_patience``; Garnett, Mandelbaum & Reiman 2002). Its stationary
+    distribution ``p_n`` is summed state by state until the tail is negligible. From ``n``
+    on, each ratio ``p_{k+1} / p_k = lambda / death(k + 1)`` is at most ``r = lambda /
+    death(n + 1)`` (death rates never fall), so once ``r < 1`` the neglected mass is at most
+    ``p_n r / (1 - r)`` and the neglected part of ``E[N]`` at most
+    ``p_n (n r / (1 - r) + r / (1 - r)^2)``; the sum stops when both are below 1e-13 of
+    what has been summed (``tail_bound`` reports the bound reached).
+
+    The waits follow from what an arrival sees (PASTA). One who finds ``n >= c`` is at
+    position ``k = n - c + 1`` in the queue; the line ahead moves at rate
+    ``c mu + (j - 1) theta`` at position ``j`` while the arrival's own patience runs out at
+    rate ``theta``, so it reaches service with probability ``c mu / (c mu + k theta)`` and
+    waits ``k / (c mu + k theta)`` on average. Hence
+    ``P(ab) = sum_n p_n k theta / (c mu + k theta)`` and
+    ``Wq = sum_n p_n k / (c mu + k theta)``; Little's law and flow balance give the checks
+    ``Wq = E[Q] / lambda`` and ``P(ab) = theta E[Q] / lambda``.
+
+    With ``mean_patience = inf`` (``theta = 0``) this is the M/M/c queue, which needs
+    ``rho < 1``; with finite patience every ``rho`` has a steady state.
+
+    Args:
+        arrival_rate: Poisson arrival rate ``lambda`` (>= 0).
+        mean_service_time: Mean exponential service time ``s = 1 / mu`` (> 0).
+        servers: Number of servers ``c`` (>= 1).
+        mean_patience: Mean exponential patience ``1 / theta`` (> 0; ``inf``: none abandon).
+
+    Returns:
+        The station's metrics.
+
+    Raises:
+        ValueError: If an argument is out of range, ``mean_patience`` is infinite and
+            ``rho >= 1``, or the chain needs more than ten million states.
+    """
+    lam = _check_finite_nonnegative(arrival_rate, "arrival_rate")
+    s = float(mean_service_time)
+    if not math.isfinite(s) or s <= 0.0:
+        raise ValueError(f"mean_service_time must be finite and > 0, got {s!r}")
+    c = _check_servers(servers)
+    patience = float(mean_patience)
+    if math.isnan(patience) or patience <= 0.0:
+        raise ValueError(f"mean_patience must be > 0 (inf: nobody abandons), got {patience!r}")
+    mu, theta = 1.0 / s, 1.0 / patience
+    rho = lam * s / c
+    if theta == 0.0 and rho >= 1.0:
+        raise ValueError(
+            f"unstable M/M/c station without abandonment: utilisation rho={rho:g} >= 1 "
+            f"(arrival_rate={lam:g}, mean_service_time={s:g}, servers={c})"
+        )
+    if lam == 0.0:
+        return ErlangAResult(lam, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1, 0.0)
+
+    def death(n: int) -> float:
+        return min(n, c) * mu + max(n - c, 0) * theta
+
+    # running sums of the unnormalised p_n: mass, E[N], E[Q], E[min(N, c)], P(ab), Wq
+    p = 1.0
+    mass, number, queue, busy, abandon, wait = 1.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    n, bound = 0, math.inf
+    while True:
+        ratio = lam / death(n + 1)
+        if ratio < 1.0:
+            mass_tail = p * ratio / (1.0 - ratio)
+            number_tail = p * (n * ratio / (1.0 - ratio) + ratio / (1.0 - ratio) ** 2)
+            bound = max(mass_tail / mass, number_tail / number if number > 0 else math.inf)
+            if bound < _TAIL_TOLERANCE:
+                break
+        if n + 1 >= _MAX_STATES:
+            raise ValueError(
+                f"Erlang-A chain needs more than {_MAX_STATES:,} states "
+                f"(arrival_rate={lam:g}, mean_service_time={s:g}, servers={c}, "
+                f"mean_patience={patience:g}): patience too long for rho={rho:g}"
+            )
+        n += 1
+        p *= ratio
+        mass += p
+        number += n * p
+        busy += min(n, c) * p
+        if n >= c:
+            position = n - c + 1
+            queue += (n - c) * p
+            abandon += p * position * theta / (c * mu + position * theta)
+            wait += p * position / (c * mu + position * theta)
+        if p > _RESCALE:  # keep the unnormalised sums finite; only ratios matter
+            p /= _RESCALE
+            mass /= _RESCALE
+            number /= _RESCALE
+            queue /= _RESCALE
+            busy /= _RESCALE
+            abandon /= _RESCALE
+            wait /= _RESCALE
+    abandonment = abandon / mass
+    wq = wait / mass
+    return ErlangAResult(
+        arrival_rate=lam,
+        utilisation=rho,
+        abandonment_probability=abandonment,
+        wq=wq,
+        w=wq + (1.0 - abandonment) * s,
+        lq=queue / mass,
+        l=number / mass,
+        throughput=mu * busy / mass,
+        states=n + 1,
+        tail_bound=bound,
+    )
 
 
 def traffic_equations(external_rates: np.ndarray, routing: np.ndarray) -> np.ndarray:

@@ -10,6 +10,9 @@ stations. This module
 - runs replications of the model with a warm-up, measuring per stage the time-average number
   in the stage L, the arrival rate λ, the mean sojourn W and the mean wait in queue Wq, and
   for the whole network the same four measured directly on every job (entry to exit);
+- for stations whose kind has a patience (`patience_days`), single stations fed by their own
+  kind, compares instead with Erlang-A (M/M/c+M): the share of arrivals abandoned, Wq, W, L
+  and the throughput;
 - compares the two: a 95% t-interval over replications beside each analytic value, the
   relative error, and PASS when the interval covers the analytic value or the relative
   error is below 3%.
@@ -36,7 +39,7 @@ from sim.engine import Artifact, Engine
 from sim.metrics import littles_law
 from sim.model import OrgModel
 from sim.outputs import write_json
-from sim.queueing_theory import JacksonResult, jackson_network, traffic_equations
+from sim.queueing_theory import JacksonResult, erlang_a, jackson_network, traffic_equations
 from sim.runner import versions
 from sim.stats import confidence_interval
 from sim.workflow import build_graph, routing_matrix
@@ -50,6 +53,15 @@ METRICS = (
     ("wq", "Wq", "h"),
     ("w", "W", "h"),
     ("l", "L", ""),
+)
+# For stations with abandonment (Erlang-A), per station only.
+ABANDONMENT_METRICS = (
+    ("arrival_rate", "λ", "/h"),
+    ("abandonment", "P(abandon)", ""),
+    ("wq", "Wq", "h"),
+    ("w", "W", "h"),
+    ("l", "L", ""),
+    ("throughput", "served", "/h"),
 )
 
 
@@ -66,6 +78,9 @@ class QueueingNetwork:
         routing: P[i, j], probability that a job leaving station i joins station j.
         mean_service_hours: s, mean exponential service time at each station.
         servers: c, people at each station.
+        mean_patience_hours: with abandonment, each station's mean patience (inf: none);
+            empty for a Jackson network.
+        station_kinds: with abandonment, the kind each station receives.
     """
 
     name: str
@@ -76,6 +91,13 @@ class QueueingNetwork:
     routing: np.ndarray
     mean_service_hours: np.ndarray
     servers: np.ndarray
+    mean_patience_hours: tuple[float, ...] = ()
+    station_kinds: tuple[str, ...] = ()
+
+    @property
+    def abandonment(self) -> bool:
+        """Whether the stations are M/M/c+M (compared with Erlang-A, not Jackson)."""
+        return bool(self.mean_patience_hours)
 
     def analytic(self) -> JacksonResult:
         """The network's steady state by Jackson's theorem."""
@@ -129,6 +151,8 @@ def network_from_config(cfg: DictConfig) -> QueueingNetwork:
     org = cfg.org
     graph = build_graph(org)
     names = list(graph.nodes)
+    if any(kind.patience_days is not None for kind in org.kinds.values()):
+        return _abandonment_network(cfg, graph)
     kinds = sorted(
         {
             kind
@@ -159,25 +183,8 @@ def network_from_config(cfg: DictConfig) -> QueueingNetwork:
     except ValueError as error:
         raise ConfigError(f"org.handoffs: {error}") from None
     active = [k for k in range(len(nodes)) if rates[k] > 1e-12 * gamma.sum()]
-    hours_per_day = float(org.hours_per_day)
     for k in active:
-        name = names[nodes[k]]
-        node = graph.nodes[name]
-        key = f"org.stages.{name}"
-        if node["headcount"] < 1:
-            raise ConfigError(f"{key}.headcount: the stage receives {kind} work but has no people")
-        if node["service_distribution"] != "exponential":
-            raise ConfigError(
-                f"{key}.service_distribution = {node['service_distribution']!r}: "
-                "an M/M/c station needs exponential service"
-            )
-        if node["effort_hours"].get(kind, 0.0) <= 0:
-            raise ConfigError(f"{key}.effort_hours.{kind}: must be > 0 (the mean service time)")
-        if node["attention_hours"] != hours_per_day:
-            raise ConfigError(
-                f"{key}.attention_hours = {node['attention_hours']:g}: servers must be on duty "
-                f"the whole day (org.hours_per_day = {hours_per_day:g})"
-            )
+        _check_station(graph, names[nodes[k]], kind, float(org.hours_per_day))
     network = QueueingNetwork(
         name=str(org.name),
         kind=kind,
@@ -197,12 +204,104 @@ def network_from_config(cfg: DictConfig) -> QueueingNetwork:
     return network
 
 
+def _check_station(graph, name: str, kind: str, hours_per_day: float) -> None:
+    """Raise unless stage `name` is an always-on M/M/c station for `kind`."""
+    node = graph.nodes[name]
+    key = f"org.stages.{name}"
+    if node["headcount"] < 1:
+        raise ConfigError(f"{key}.headcount: the stage receives {kind} work but has no people")
+    if node["service_distribution"] != "exponential":
+        raise ConfigError(
+            f"{key}.service_distribution = {node['service_distribution']!r}: "
+            "an M/M/c station needs exponential service"
+        )
+    if node["effort_hours"].get(kind, 0.0) <= 0:
+        raise ConfigError(f"{key}.effort_hours.{kind}: must be > 0 (the mean service time)")
+    if node["attention_hours"] != hours_per_day:
+        raise ConfigError(
+            f"{key}.attention_hours = {node['attention_hours']:g}: servers must be on duty "
+            f"the whole day (org.hours_per_day = {hours_per_day:g})"
+        )
+
+
+def _abandonment_network(cfg: DictConfig, graph) -> QueueingNetwork:
+    """Read an org whose kinds have a patience as independent M/M/c+M stations.
+
+    Each station receives one kind, by external Poisson arrivals only, and everything it
+    serves leaves (to a `market` stage or out): a single-station network per kind, each
+    compared with Erlang-A at its kind's mean patience (`patience_days` x `hours_per_day`).
+    """
+    org = cfg.org
+    names = list(graph.nodes)
+    hours_per_day = float(org.hours_per_day)
+    stations, kinds, gamma = [], [], []
+    for i, name in enumerate(names):
+        node = graph.nodes[name]
+        if node["produces_per_day"]:
+            raise ConfigError(
+                f"org.stages.{name}.produces_per_day: a queueing network has Poisson arrivals "
+                "(arrival_rate_per_hour) only"
+            )
+        fed = {kind: rate for kind, rate in node["arrival_rate_per_hour"].items() if rate > 0}
+        if not fed:
+            continue
+        if len(fed) != 1:
+            raise ConfigError(
+                f"org.stages.{name}.arrival_rate_per_hour: with patience, validate_queueing "
+                f"compares single stations each fed by one kind, found {', '.join(sorted(fed))}"
+            )
+        ((kind, rate),) = fed.items()
+        stations.append(i)
+        kinds.append(kind)
+        gamma.append(rate)
+    for source, target in graph.edges:
+        if graph.nodes[target]["role"] != "market" and any(
+            p > 0 for p in graph.edges[source, target]["routing"].values()
+        ):
+            raise ConfigError(
+                f"org.handoffs: with patience, validate_queueing compares single stations; "
+                f"{source} -> {target} routes work between stations"
+            )
+    if not stations:
+        raise ConfigError(
+            "org.stages.*.arrival_rate_per_hour: validate_queueing needs external arrivals"
+        )
+    for i, kind in zip(stations, kinds, strict=True):
+        _check_station(graph, names[i], kind, hours_per_day)
+    patience = tuple(
+        math.inf
+        if org.kinds[kind].patience_days is None
+        else float(org.kinds[kind].patience_days) * hours_per_day
+        for kind in kinds
+    )
+    network = QueueingNetwork(
+        name=str(org.name),
+        kind=", ".join(dict.fromkeys(kinds)),
+        stations=tuple(names[i] for i in stations),
+        stage_index=tuple(stations),
+        external_rates=np.array(gamma),
+        routing=np.zeros((len(stations), len(stations))),
+        mean_service_hours=np.array(
+            [graph.nodes[names[i]]["effort_hours"][k] for i, k in zip(stations, kinds, strict=True)]
+        ),
+        servers=np.array([graph.nodes[names[i]]["headcount"] for i in stations], dtype=int),
+        mean_patience_hours=patience,
+        station_kinds=tuple(kinds),
+    )
+    try:
+        analytic_values(network)
+    except ValueError as error:
+        raise ConfigError(f"org.stages: {error}") from None
+    return network
+
+
 class _JobTally:
     """Per-job network sojourn and waiting, measured by wrapping the engine's hooks.
 
     Every completed service adds its wait in queue to the job's running total; when the job
     leaves the network, its sojourn (exit time minus `Artifact.created`, the time it entered)
-    and its total wait are added to the tally, if it entered after the warm-up.
+    and its total wait are added to the tally, if it entered after the warm-up. A job
+    abandoned in a queue leaves too: its last wait is its time in that queue.
     """
 
     def __init__(self, engine: Engine):
@@ -223,16 +322,28 @@ class _JobTally:
 
             return complete
 
-        def done(artifact: Artifact, stage: int, now: float) -> None:
+        def leave(artifact: Artifact, now: float) -> None:
             wait = waits.pop(artifact.id, 0.0)
             if artifact.created >= engine.statistics_since:
                 self.jobs += 1
                 self.sojourn += now - artifact.created
                 self.wait += wait
+
+        def done(artifact: Artifact, stage: int, now: float) -> None:
+            leave(artifact, now)
             on_done(artifact, stage, now)
 
         engine.finish = [counting_waits(finish) for finish in engine.finish]
         engine.on_done = done
+        on_abandon = engine.on_abandon
+        if on_abandon is not None:
+
+            def abandon(artifact: Artifact, stage: int, now: float) -> None:
+                waits[artifact.id] = waits.get(artifact.id, 0.0) + (now - artifact.entered)
+                leave(artifact, now)
+                on_abandon(artifact, stage, now)
+
+            engine.on_abandon = abandon
 
     def reset(self) -> None:
         """Forget jobs finished so far (the start of the measured window)."""
@@ -275,6 +386,10 @@ def simulate_replication(
             "w": engine.sojourn_sum[s] / served if served else math.nan,
             "l": engine.area[s] / horizon,
         }
+        if network.abandonment:
+            arrived = engine.arrivals[s]
+            stations[name]["abandonment"] = engine.abandoned[s] / arrived if arrived else math.nan
+            stations[name]["throughput"] = (served - engine.abandoned[s]) / horizon
     total_l = math.fsum(engine.area) / horizon
     entered = (engine.created - entered_before) / horizon
     jobs = tally.jobs
@@ -307,8 +422,12 @@ def analytic_values(network: QueueingNetwork) -> dict[str, dict[str, float]]:
     """The analytic λ, Wq, W, L per station and for the whole network (per job).
 
     The network's Wq is a job's total time waiting in queues from entry to exit, the sum over
-    stations of the expected visits times the station's Wq.
+    stations of the expected visits times the station's Wq. Stations with abandonment are
+    compared one by one with Erlang-A (no network row), adding the share of arrivals
+    abandoned and the throughput.
     """
+    if network.abandonment:
+        return _erlang_a_values(network)
     result = network.analytic()
     values = {}
     for name, station in zip(result.names, result.stations, strict=True):
@@ -330,6 +449,31 @@ def analytic_values(network: QueueingNetwork) -> dict[str, dict[str, float]]:
     return values
 
 
+def _erlang_a_values(network: QueueingNetwork) -> dict[str, dict[str, float]]:
+    values = {}
+    for i, name in enumerate(network.stations):
+        station = erlang_a(
+            float(network.external_rates[i]),
+            float(network.mean_service_hours[i]),
+            int(network.servers[i]),
+            network.mean_patience_hours[i],
+        )
+        values[name] = {
+            "arrival_rate": station.arrival_rate,
+            "abandonment": station.abandonment_probability,
+            "wq": station.wq,
+            "w": station.w,
+            "l": station.l,
+            "throughput": station.throughput,
+            "servers": int(network.servers[i]),
+            "mean_service_hours": float(network.mean_service_hours[i]),
+            "mean_patience_hours": network.mean_patience_hours[i],
+            "kind": network.station_kinds[i],
+            "utilisation": station.utilisation,
+        }
+    return values
+
+
 def compare(
     analytic: dict[str, dict[str, float]], replications: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -340,7 +484,8 @@ def compare(
     """
     rows = []
     for scope in analytic:
-        for metric, symbol, unit in METRICS:
+        metrics = ABANDONMENT_METRICS if "abandonment" in analytic[scope] else METRICS
+        for metric, symbol, unit in metrics:
             expected = float(analytic[scope][metric])
             ci = confidence_interval(
                 [r["stations"][scope][metric] for r in replications], CONFIDENCE
@@ -427,23 +572,44 @@ def _number(value: float) -> str:
 def format_report(report: dict[str, Any]) -> str:
     """The report as Markdown: the stations' parameters, then theory against simulation."""
     analytic = report["analytic"]
+    abandonment = any("abandonment" in values for values in analytic.values())
+    jobs = report["diagnostics"]["jobs_measured"]
     lines = [
         f"## Queueing validation: `{report['network']}`",
         "",
         f"{report['replications']} replications (seed {report['seed']}) of {report['days']} days "
         f"of {report['hours_per_day']:g} h; the first {report['warmup_days']} days are warm-up, "
         f"so each replication measures {report['measured_hours_per_replication']:,.0f} h. "
-        f"Kind `{report['kind']}`; {report['diagnostics']['jobs_measured']:,} jobs measured "
-        "from entry to exit.",
+        + (
+            f"Kinds `{report['kind']}`, each with its own station; {jobs:,} jobs measured from "
+            "entry to exit (served or abandoned). Stations with patience are M/M/c+M, compared "
+            "with Erlang-A; W and Wq are over all arrivals, abandoned ones included."
+            if abandonment
+            else f"Kind `{report['kind']}`; {jobs:,} jobs measured from entry to exit."
+        ),
         "",
-        "| station | servers c | mean service (h) | λ (/h) | ρ |",
-        "|---|---:|---:|---:|---:|",
     ]
+    if abandonment:
+        lines += [
+            "| station | kind | servers c | mean service (h) | mean patience (h) | λ (/h) | ρ |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+    else:
+        lines += [
+            "| station | servers c | mean service (h) | λ (/h) | ρ |",
+            "|---|---:|---:|---:|---:|",
+        ]
     for scope, values in analytic.items():
         if scope == NETWORK:
             continue
+        patience = (
+            f"{values['kind']} | {values['servers']} | {_number(values['mean_service_hours'])} | "
+            f"{_number(values['mean_patience_hours'])} |"
+            if abandonment
+            else f"{values['servers']} | {_number(values['mean_service_hours'])} |"
+        )
         lines.append(
-            f"| {scope} | {values['servers']} | {_number(values['mean_service_hours'])} | "
+            f"| {scope} | {patience} "
             f"{_number(values['arrival_rate'])} | {_number(values['utilisation'])} |"
         )
     confidence = round(100 * report["criterion"]["confidence"])

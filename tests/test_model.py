@@ -143,3 +143,33 @@ def test_pure_queueing_network_has_no_behaviour():
     assert sum(model.engine.departures) > 300
     assert np.all(model.staff.skill == cfg.people.skill.initial)
     assert all(type(person) is Server for person in model.people)
+
+
+def test_patience_abandons_waiting_work_on_its_own_stream():
+    """With patience, waiting work is abandoned and booked; without it nothing is, and the
+    arrivals (their own stream) are the same either way."""
+    base = ["org=mmc_abandon", "ai=none", "market=none", "people.enabled=false", "days=20"]
+    patient = sim.load_config(base)
+    forever = sim.load_config(
+        base + ["org.kinds.urgent.patience_days=null", "org.kinds.routine.patience_days=null"]
+    )
+    with_patience, _, _ = simulate(patient)
+    model = OrgModel(forever)
+    for _ in range(5):
+        model.step()
+    waits_forever = model.datacollector.get_model_vars_dataframe()
+    assert "abandoned" not in waits_forever.columns
+    assert not any(c.startswith("abandoned_") for c in waits_forever.columns)
+    assert waits_forever["dropped"].iloc[-1] == 0
+    # books: every drop is an abandonment, at one of the two stages, day by day
+    daily = with_patience["abandoned"]
+    assert daily.sum() > 0
+    assert (
+        daily == with_patience["abandoned_overloaded"] + with_patience["abandoned_steady"]
+    ).all()
+    assert daily.sum() == with_patience["dropped"].iloc[-1]
+    # service is only ever given to work that is then served: nothing half-done is abandoned
+    assert (with_patience["wasted_hours"] == 0).all()
+    # the overloaded station (rho = 1.25) loses far more than the steady one (rho = 0.8)
+    assert with_patience["abandoned_overloaded"].sum() > 2 * with_patience["abandoned_steady"].sum()
+    assert with_patience["created"].iloc[4] == waits_forever["created"].iloc[-1]

@@ -7,11 +7,13 @@ import math
 
 import numpy as np
 import pytest
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln, hyp1f1, logsumexp
 
 from sim.queueing_theory import (
+    ErlangAResult,
     JacksonResult,
     StationMetrics,
+    erlang_a,
     erlang_c,
     jackson_network,
     littles_law_error,
@@ -358,3 +360,124 @@ def test_littles_law_error_zero_l_is_finite_and_huge() -> None:
 def test_littles_law_error_rejects_bad_input(args: tuple[float, float, float]) -> None:
     with pytest.raises(ValueError):
         littles_law_error(*args)
+
+
+# --------------------------------------------------------------------------- Erlang-A (M/M/c+M)
+
+
+def erlang_b(c: int, a: float) -> float:
+    """Erlang's loss formula by its recursion."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+@pytest.mark.parametrize(
+    ("lam", "s", "c"), [(0.8, 1.0, 1), (6.8, 0.5, 4), (3.2, 0.5, 2), (45, 1, 50)]
+)
+def test_erlang_a_without_abandonment_is_erlang_c(lam: float, s: float, c: int) -> None:
+    exact = mmc(lam, s, c)
+    for patience in (math.inf, 1e9):
+        result = erlang_a(lam, s, c, patience)
+        assert result.wq == pytest.approx(exact.wq, rel=1e-6)
+        assert result.l == pytest.approx(exact.l, rel=1e-6)
+        assert result.lq == pytest.approx(exact.lq, rel=1e-6)
+        assert result.throughput == pytest.approx(lam, rel=1e-6)
+        assert result.abandonment_probability < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("lam", "mu", "theta"), [(0.5, 1.0, 0.3), (2.0, 1.0, 0.5), (5.0, 2.0, 4.0)]
+)
+def test_erlang_a_single_server_matches_the_hypergeometric_closed_form(
+    lam: float, mu: float, theta: float
+) -> None:
+    """M/M/1+M: p_n = p_0 x^n / (b)_n with x = λ/θ, b = μ/θ, so p_0 = 1 / 1F1(1; b; x)."""
+    x, b = lam / theta, mu / theta
+    p0 = 1.0 / hyp1f1(1.0, b, x)
+    mean_number = x / b * hyp1f1(2.0, b + 1.0, x) * p0
+    result = erlang_a(lam, 1.0 / mu, 1, 1.0 / theta)
+    assert result.throughput == pytest.approx(mu * (1.0 - p0), rel=1e-10)
+    assert result.abandonment_probability == pytest.approx(1.0 - mu * (1.0 - p0) / lam, rel=1e-10)
+    assert result.l == pytest.approx(mean_number, rel=1e-10)
+    assert result.lq == pytest.approx(mean_number - (1.0 - p0), rel=1e-10)
+
+
+@pytest.mark.parametrize("c", [1, 3, 10])
+def test_erlang_a_with_patience_equal_to_service_is_an_infinite_server_queue(c: int) -> None:
+    """θ = μ: the death rate is nμ in every state, so N is Poisson with mean a = λ/μ."""
+    lam, s = 7.0, 0.5
+    a = lam * s
+    result = erlang_a(lam, s, c, s)
+    assert result.l == pytest.approx(a, rel=1e-12)
+    n = np.arange(0, 200)
+    poisson = np.exp(n * math.log(a) - a - gammaln(n + 1))
+    assert result.throughput == pytest.approx(np.minimum(n, c) @ poisson / s, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("lam", "s", "c", "patience"),
+    [(5.0, 0.5, 2, 1.2), (3.2, 0.5, 2, 2.4), (120.0, 0.1, 10, 0.05), (1.0, 2.0, 3, 10.0)],
+)
+def test_erlang_a_identities(lam: float, s: float, c: int, patience: float) -> None:
+    """Flow balance and Little's law tie the PASTA sums to the chain's moments."""
+    result = erlang_a(lam, s, c, patience)
+    assert result.abandonment_probability == pytest.approx(result.lq / patience / lam, rel=1e-10)
+    assert result.wq == pytest.approx(result.lq / lam, rel=1e-10)
+    assert result.throughput == pytest.approx(lam * (1 - result.abandonment_probability), rel=1e-10)
+    assert result.l == pytest.approx(lam * result.w, rel=1e-10)
+    assert result.tail_bound < 1e-13
+
+
+def test_erlang_a_has_a_steady_state_above_capacity() -> None:
+    """λ = 5, c = 2, s = 0.5 h: ρ = 1.25; Erlang C has no answer, Erlang-A does."""
+    with pytest.raises(ValueError, match="unstable"):
+        mmc(5.0, 0.5, 2)
+    with pytest.raises(ValueError, match="unstable"):
+        erlang_a(5.0, 0.5, 2, math.inf)
+    result = erlang_a(5.0, 0.5, 2, 1.2)
+    assert result.utilisation == pytest.approx(1.25)
+    # the servers are nearly always busy and the excess leaves: served at most c μ = 4 /h
+    assert 0.2 < result.abandonment_probability < 1.0
+    assert 0.8 * 4.0 < result.throughput < 4.0
+
+
+def test_erlang_a_impatient_limit_is_erlang_b() -> None:
+    """Patience → 0: whoever finds every server busy leaves at once (the loss system)."""
+    lam, s, c = 6.0, 0.5, 4
+    result = erlang_a(lam, s, c, 1e-7)
+    assert result.abandonment_probability == pytest.approx(erlang_b(c, lam * s), rel=1e-5)
+
+
+def test_erlang_a_is_monotone() -> None:
+    patience = [erlang_a(5.0, 0.5, 2, p).abandonment_probability for p in (0.1, 0.5, 1, 2, 10)]
+    assert all(a > b for a, b in zip(patience, patience[1:], strict=False))
+    load = [erlang_a(lam, 0.5, 2, 1.0).abandonment_probability for lam in (1, 2, 4, 8)]
+    assert all(a < b for a, b in zip(load, load[1:], strict=False))
+    servers = [erlang_a(5.0, 0.5, c, 1.0).abandonment_probability for c in (1, 2, 3, 5)]
+    assert all(a > b for a, b in zip(servers, servers[1:], strict=False))
+    waits = [erlang_a(5.0, 0.5, 2, p).wq for p in (0.1, 0.5, 1, 2, 10)]
+    assert all(a < b for a, b in zip(waits, waits[1:], strict=False))
+
+
+def test_erlang_a_large_offered_load_stays_finite() -> None:
+    """A thousand servers: the unnormalised probabilities pass 1e300 and are rescaled."""
+    result = erlang_a(2000.0, 0.5, 1000, 0.5)
+    assert isinstance(result, ErlangAResult)
+    assert all(math.isfinite(v) for v in dataclasses.astuple(result))
+    assert result.throughput == pytest.approx(2000 * (1 - result.abandonment_probability))
+
+
+def test_erlang_a_zero_arrivals() -> None:
+    result = erlang_a(0.0, 0.5, 2, 1.0)
+    assert (result.l, result.wq, result.abandonment_probability, result.throughput) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("lam", "s", "c", "patience"),
+    [(-1, 0.5, 2, 1), (1, 0, 2, 1), (1, 0.5, 0, 1), (1, 0.5, 2, 0), (1, 0.5, 2, math.nan)],
+)
+def test_erlang_a_rejects_bad_input(lam: float, s: float, c: int, patience: float) -> None:
+    with pytest.raises(ValueError):
+        erlang_a(lam, s, c, patience)

@@ -315,3 +315,55 @@ def test_cli_runs_the_validation_in_the_hydra_run_dir(tmp_path: Path) -> None:
     assert saved["network"] == "tandem" and saved["days"] == 30
     assert (tmp_path / "validation.md").read_text() in result.stdout
     assert all(math.isfinite(r["mean"]) for r in saved["rows"])
+
+
+# --------------------------------------------------------------------------- abandonment
+
+
+def test_patience_network_becomes_independent_erlang_a_stations() -> None:
+    network = validation.network_from_config(network_config("org=mmc_abandon"))
+    assert network.abandonment
+    assert network.stations == ("overloaded", "steady")
+    assert network.station_kinds == ("urgent", "routine")
+    assert network.mean_patience_hours == pytest.approx((1.2, 2.4))  # patience_days x 24 h
+    values = validation.analytic_values(network)
+    assert validation.NETWORK not in values
+    assert values["overloaded"]["utilisation"] == pytest.approx(1.25)  # no Erlang C answer
+
+
+def test_abandonment_simulation_matches_erlang_a() -> None:
+    """The shipped two-station Erlang-A network on a short run (6 x 300 days): every row
+    passes, and a station whose patience is 10% longer in theory fails."""
+    cfg = network_config("org=mmc_abandon", "replications=6", "days=300")
+    report = validation.validate_network(cfg)
+    failing = [(r["scope"], r["metric"]) for r in report["rows"] if not r["passed"]]
+    assert not failing, failing
+    metrics = {r["metric"] for r in report["rows"]}
+    assert {"P(abandon)", "Wq", "L", "served"} <= metrics
+    assert report["diagnostics"]["network_littles_law_max_relative_error"] < 2e-3
+    network = validation.network_from_config(cfg)
+    wrong = dataclasses.replace(network, mean_patience_hours=(1.32, 2.4))
+    rows = validation.compare(validation.analytic_values(wrong), report["per_replication"])
+    assert any(not r["passed"] for r in rows if r["scope"] == "overloaded")
+    assert "mean patience (h)" in validation.format_report(report)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["org=tandem", "+org.kinds.job.patience_days=0.01"], "routes work between stations"),
+        (
+            [
+                "org=mmc_abandon",
+                "org.kinds.routine.patience_days=null",
+                "org.stages.steady.arrival_rate_per_hour.routine=4.2",
+            ],
+            "unstable",
+        ),
+    ],
+)
+def test_patience_networks_that_theory_cannot_check_are_refused(
+    overrides: list[str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        validation.network_from_config(network_config(*overrides))
