@@ -63,17 +63,19 @@ class Person(FixedAgent):
         """Done with an artifact: where it goes next (a stage index, or -1 to leave)."""
         return self.hand_off(artifact)
 
-    def hand_off(self, artifact: Artifact) -> int:
-        """The next stage by the hand-offs' routing probabilities.
+    def hand_off(self, artifact: Artifact, stage: int | None = None) -> int:
+        """The next stage by the hand-offs' routing probabilities out of `stage` (default: here).
 
         A hand-off without choice takes no draw, so adding a control step (which only changes
         certain routes) leaves the routing draws of every other choice unchanged.
         """
+        if stage is None:
+            stage = self.stage
         routing = self.model.routing
-        certain = routing.certain[self.stage][artifact.kind]
+        certain = routing.certain[stage][artifact.kind]
         if certain is not None:
             return certain
-        return routing.next_stage(self.stage, artifact.kind, self.model.routing_draws.uniform())
+        return routing.next_stage(stage, artifact.kind, self.model.routing_draws.uniform())
 
     # ------------------------------------------------------------------ once a day, everyone
     @staticmethod

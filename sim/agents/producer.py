@@ -128,11 +128,7 @@ class Producer(Person):
         if model.bypass_draws.uniform() >= model.cfg.people.coping.bypass_share:
             return review_stage
         self.today.bypassed += 1
-        routing, kind = model.routing, artifact.kind
-        certain = routing.certain[review_stage][kind]
-        if certain is not None:
-            return certain
-        return routing.next_stage(review_stage, kind, model.routing_draws.uniform())
+        return self.hand_off(artifact, review_stage)
 
     def finish_draft(self, artifact: Artifact) -> None:
         """A draft or a fix leaves its author; a first draft may carry a hidden defect.
