@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 
 import mesa
 import numpy as np
@@ -55,16 +55,12 @@ class Today:
     wasted_hours: float = 0.0  # service hours the abandoned artifacts had already had
 
     def reset(self, n_kinds: int, n_stages: int = 0) -> None:
-        """Start a new day (in place: the people hold this object)."""
+        """Start a new day (in place: the people hold this object), every field at its default."""
+        for spec in fields(self):
+            default = spec.default_factory() if spec.default is MISSING else spec.default
+            setattr(self, spec.name, default)
         self.drafted = [0] * n_kinds
-        self.ai_assisted = self.messages = self.reworks = self.bypassed = self.waved_through = 0
-        self.time_saved_hours = self.production_hours = self.review_hours = 0.0
-        self.rework_hours = self.triage_hours = self.other_hours = 0.0
-        self.hidden_validation_hours = 0.0
-        self.defects_reviewed, self.defects_caught, self.escaped = [0, 0], [0, 0], [0, 0]
-        self.time_to_send = []
         self.abandoned = [0] * n_stages
-        self.wasted_hours = 0.0
 
     @property
     def escaped_defects(self) -> int:
