@@ -468,12 +468,24 @@ class GovernanceConfig:
 
     Attributes:
         enabled: whether control steps are inserted during the run.
-        escalation_factor: the steps are added once escaped defects over the last five days
-            exceed this multiple of their level before the roll-out (a visible rise).
+        escalation_factor: the steps are decided once escaped defects over the last
+            `review_window_days` exceed this multiple of their level before the roll-out.
+        review_window_days: working days over which escaped defects are summed and compared
+            with the same span before the roll-out.
+        decision_delay_days: working days between the decision and the steps being in place;
+            until then the decided steps are pending.
+        control_sample_share: share of the kind's artifacts a control step routes through
+            itself; the rest go on as before (1: all of them, 0.25: one in four).
     """
 
     enabled: bool = True  # seed 003: brand and legal added control steps
     escalation_factor: float = param(2.0, low=1.0)  # assumption: a visible rise ("Governance")
+    # a working week: the model's reaction so far; weeks or a quarter is the slower process
+    review_window_days: int = param(5, low=1)
+    # seed 003 gives no lag between "quietly added" and in place: the step is in place at once
+    decision_delay_days: int = param(0, low=0)
+    # seed 003's steps review everything routed to them; sampling is the lighter alternative
+    control_sample_share: float = param(1.0, above=0.0, high=1.0)
 
 
 @dataclass

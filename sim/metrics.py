@@ -120,6 +120,7 @@ class Books:
             float(np.array(staff.trust)[reviewers].mean()) if reviewers.any() else math.nan
         )
         row["control_steps"] = len(model.control_steps_added)
+        row["control_steps_pending"] = model.control_steps_pending  # decided, not yet in place
         row["bypassed"] = today.bypassed  # coping: drafts sent around a backed-up review
         row["waved_through"] = today.waved_through  # coping: passed unread by sampling
         patience = model.patience_draws is not None  # only then can work be abandoned

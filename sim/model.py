@@ -162,10 +162,13 @@ class OrgModel(mesa.Model):
                 )
         self.contact_today = 1.0
         self.market_today: DayOfMarket | None = None
-        self.escaped_by_day: deque[int] = deque(maxlen=5)
+        window = int(cfg.governance.review_window_days)
+        self.escaped_by_day: deque[int] = deque(maxlen=window)
         self._escaped_before: list[int] = []
         self.control_steps_added: list[str] = []
-        self.control_step_day: int | None = None
+        self.control_step_day: int | None = None  # the day the steps were in place
+        self.control_step_decided_day: int | None = None  # the day governance decided them
+        self.control_steps_pending = 0  # steps decided and not yet in place
         self.visit_log: list[tuple] = []
         self._pending_meetings: list[float] = []
         self._pending_qualified: list[float] = []
@@ -393,22 +396,41 @@ class OrgModel(mesa.Model):
             self._pending_qualified = self.market_today.qualified
 
     def govern(self) -> None:
-        """Containment: add control steps once escaped defects cross the threshold."""
+        """Containment: decide control steps once escaped defects cross the threshold.
+
+        The decided steps are pending for `decision_delay_days`, then put in place.
+        """
         governance = self.cfg.governance
         escaped = self.today.escaped_defects
         self.escaped_by_day.append(escaped)
         if self.day < self.cfg.ai.rollout_day:
             self._escaped_before.append(escaped)
             return
-        baseline_week = 5.0 * float(np.mean(self._escaped_before)) if self._escaped_before else 0.0
+        window = float(self.escaped_by_day.maxlen)
+        baseline = window * float(np.mean(self._escaped_before)) if self._escaped_before else 0.0
         if governance.enabled and control_steps_due(
             sum(self.escaped_by_day),
-            baseline_week,
+            baseline,
             governance.escalation_factor,
-            bool(self.control_steps_added),
+            self.control_step_decided_day is not None,
         ):
-            added = add_control_steps(self.graph, list(self.cfg.org.control_steps))
-            if added:
-                self.control_steps_added = added
-                self.control_step_day = self.day
-                self.routing = compile_routing(self.graph, self.stage_index, self.kind_index)
+            self.control_step_decided_day = self.day
+            self.control_steps_pending = len(self.cfg.org.control_steps)
+        decided = self.control_step_decided_day
+        if (
+            self.control_steps_pending
+            and decided is not None
+            and self.day >= decided + governance.decision_delay_days
+        ):
+            self._put_control_steps_in_place()
+
+    def _put_control_steps_in_place(self) -> None:
+        """The decided control steps take effect: the graph and the routing change."""
+        self.control_steps_pending = 0
+        added = add_control_steps(
+            self.graph, list(self.cfg.org.control_steps), self.cfg.governance.control_sample_share
+        )
+        if added:
+            self.control_steps_added = added
+            self.control_step_day = self.day
+            self.routing = compile_routing(self.graph, self.stage_index, self.kind_index)

@@ -100,6 +100,42 @@ def test_governance_adds_control_steps_when_defects_escape():
     assert summary["control_step_day"] is None and not model.graph.has_edge("sales", "brand_review")
 
 
+def _governed(*overrides):
+    cfg = sim.load_config(["days=60", "ai.automation_rate=1", *overrides])
+    return simulate(cfg)
+
+
+def test_control_steps_are_pending_for_the_decision_delay():
+    timeseries, summary, model = _governed()
+    assert model.control_step_decided_day == summary["control_step_day"]
+    assert (timeseries.control_steps_pending == 0).all()  # no delay: in place the same day
+    timeseries, summary, model = _governed("governance.decision_delay_days=3")
+    decided = model.control_step_decided_day
+    assert summary["control_step_day"] == decided + 3
+    pending = timeseries.set_index("day").control_steps_pending
+    assert (pending.loc[decided : decided + 2] == 2).all()
+    assert (pending.drop(range(decided, decided + 3)) == 0).all()
+    assert (timeseries.set_index("day").control_steps.loc[: decided + 2] == 0).all()
+
+
+def test_a_longer_review_window_decides_later():
+    _, _, week = _governed()
+    _, _, month = _governed("governance.review_window_days=20")
+    assert month.control_step_decided_day > week.control_step_decided_day
+    assert month.escaped_by_day.maxlen == 20
+
+
+def test_sampled_control_steps_keep_time_to_send_lower():
+    def after(timeseries):
+        return timeseries[timeseries.day >= 30]
+
+    everything, _, _ = _governed()
+    sampled, summary, _ = _governed("governance.control_sample_share=0.25")
+    assert summary["control_step_day"] is not None
+    assert after(sampled).time_to_send_days.mean() < after(everything).time_to_send_days.mean()
+    assert sampled.queue_brand_review.iloc[-1] < everything.queue_brand_review.iloc[-1]
+
+
 def test_trust_rises_with_ai_and_is_held_when_fixed():
     cfg = sim.load_config(["days=60", "ai.automation_rate=1", "governance.enabled=false"])
     timeseries, _, _ = simulate(cfg)
