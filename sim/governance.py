@@ -4,10 +4,13 @@ When the defects that reached their readers over the review window rise well abo
 before the roll-out, the organisation reacts the way the seed case describes: brand, then
 legal, bolt a review step onto the path, once the decision has taken effect, and reviewing
 all of the kind or a sample of it. The workflow graph changes during the run; time-to-send
-rises.
+rises. A backlog that stays high may instead, or as well, make it hire for the stage: the new
+people start after a lead time.
 """
 
 from __future__ import annotations
+
+import math
 
 import networkx as nx
 from omegaconf import DictConfig
@@ -42,3 +45,21 @@ def add_control_steps(
         ):
             added.append(f"{step.kind}: {step.source} → {step.stage} → {step.target}")
     return added
+
+
+def people_to_hire(
+    headcount: int, pending: int, ceiling: float, share: float, sustained: bool
+) -> int:
+    """How many people a stage with a sustained backlog is given (0 if none or at the ceiling).
+
+    Args:
+        headcount: people on the stage now.
+        pending: people hired for it who have not started yet.
+        ceiling: the most people the stage may have.
+        share: people hired at once, as a share of the headcount (at least one).
+        sustained: whether the backlog has been above the threshold the whole window.
+    """
+    if not sustained or pending:
+        return 0
+    room = math.floor(ceiling) - headcount
+    return max(0, min(max(1, round(share * headcount)), room))

@@ -6,7 +6,7 @@ from omegaconf import OmegaConf
 
 import sim
 from sim.capacity import utilisation
-from sim.governance import add_control_steps, control_steps_due
+from sim.governance import add_control_steps, control_steps_due, people_to_hire
 from sim.workflow import build_graph, compile_routing, insert_control_step
 
 OUTREACH = "outreach_sequence"
@@ -204,3 +204,22 @@ def test_sampled_control_steps_add_their_share_of_the_review_load(cfg, graph):
     assert after["brand_review"] == pytest.approx(before["brand_review"] + 0.25 * 6.6 / 18.0)
     assert after["legal_review"] == pytest.approx(before["legal_review"] + 0.25 * 0.25 * 6.6 / 12.0)
     assert _out_sums(graph, "sales", list(cfg.org.kinds))[OUTREACH] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- people_to_hire
+
+
+@pytest.mark.parametrize(
+    ("headcount", "pending", "ceiling", "share", "sustained", "hired"),
+    [
+        (4, 0, 8.0, 0.25, False, 0),  # no sustained backlog: nobody
+        (4, 0, 8.0, 0.25, True, 1),
+        (3, 0, 6.0, 0.1, True, 1),  # at least one
+        (12, 0, 24.0, 0.25, True, 3),
+        (4, 1, 8.0, 0.25, True, 0),  # one hire at a time per stage
+        (7, 0, 8.0, 0.5, True, 1),  # capped by the ceiling
+        (8, 0, 8.0, 0.25, True, 0),  # at the ceiling
+    ],
+)
+def test_people_to_hire(headcount, pending, ceiling, share, sustained, hired):
+    assert people_to_hire(headcount, pending, ceiling, share, sustained) == hired

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.agents import Server
+from sim.agents import Reviewer, Server
 from sim.model import OrgModel
 from sim.runner import simulate
 
@@ -134,6 +134,52 @@ def test_sampled_control_steps_keep_time_to_send_lower():
     assert summary["control_step_day"] is not None
     assert after(sampled).time_to_send_days.mean() < after(everything).time_to_send_days.mean()
     assert sampled.queue_brand_review.iloc[-1] < everything.queue_brand_review.iloc[-1]
+
+
+HIRING = [
+    "governance.hiring=true",
+    "governance.hire_window_days=5",
+    "governance.hire_lead_days=5",
+    "governance.hire_share=0.5",
+]
+
+
+def test_a_sustained_backlog_hires_people_who_start_after_the_lead_time():
+    timeseries, _, model = _governed("days=90", *HIRING)
+    brand = model.stage_index["brand_review"]
+    assert model.hired > 0 and timeseries.hired.iloc[-1] == model.hired
+    grown = timeseries.headcount_brand_review
+    assert grown.iloc[0] == model.initial_headcount[brand]
+    assert grown.is_monotonic_increasing and grown.iloc[-1] > grown.iloc[0]
+    assert (timeseries.hires_pending > 0).any()
+    # never above the ceiling
+    assert (model.headcount <= 2.0 * model.initial_headcount).all()
+    # every new person is an agent of the stage's role, on its cell, a row, a server
+    n = len(model.people)
+    assert len(model.staff.stage) == len(model.staff.trust) == len(model.engine.busy_hours) == n
+    assert len(model.datacollector.reviewer_mask) == len(model.datacollector.busy_before) == n
+    newest = model.people[-1]
+    assert isinstance(newest, Reviewer) and newest.index == n - 1
+    assert newest.cell.coordinate == model.stages.names[newest.stage]
+    assert newest in model.network[newest.stage_name].agents
+    assert model.staff.stage[-1] == newest.stage and newest.stage in model.engine.person_stage
+    # they work: the first hire was busy in the last quarter of the run
+    first_hire = int(model.initial_headcount.sum())
+    assert model.datacollector.busy_recent[first_hire] > 0
+
+
+def test_hiring_off_or_without_a_backlog_keeps_the_headcount():
+    off, _, _ = _governed("days=90")
+    assert (off.hired == 0).all() and off.headcount_brand_review.nunique() == 1
+    calm, _, model = _governed("days=90", "governance.enabled=false", *HIRING)
+    assert (calm.hired == 0).all() and (calm.hires_pending == 0).all()
+    assert len(model.people) == int(model.initial_headcount.sum())
+
+
+def test_hiring_shortens_the_brand_queue():
+    without, _, _ = _governed("days=90")
+    hiring, _, _ = _governed("days=90", *HIRING)
+    assert hiring.queue_brand_review.iloc[-1] < without.queue_brand_review.iloc[-1]
 
 
 def test_trust_rises_with_ai_and_is_held_when_fixed():
