@@ -468,12 +468,40 @@ class GovernanceConfig:
 
     Attributes:
         enabled: whether control steps are inserted during the run.
-        escalation_factor: the steps are added once escaped defects over the last five days
-            exceed this multiple of their level before the roll-out (a visible rise).
+        escalation_factor: the steps are decided once escaped defects over the last
+            `review_window_days` exceed this multiple of their level before the roll-out.
+        review_window_days: working days over which escaped defects are summed and compared
+            with the same span before the roll-out.
+        decision_delay_days: working days between the decision and the steps being in place;
+            until then the decided steps are pending.
+        control_sample_share: share of the kind's artifacts a control step routes through
+            itself; the rest go on as before (1: all of them, 0.25: one in four).
+        hiring: whether a sustained backlog at a stage that does not produce on a plan makes
+            the organisation hire for it.
+        hire_backlog_days: backlog, in days of the stage's own capacity, that counts as
+            sustained when exceeded on every day of `hire_window_days`.
+        hire_window_days: working days the backlog must stay above `hire_backlog_days`.
+        hire_share: people hired at once, as a share of the stage's headcount (at least 1).
+        hire_lead_days: working days from the decision to the new people's first shift.
+        max_headcount_growth: a stage is never staffed above this multiple of its headcount
+            at the start of the run.
     """
 
     enabled: bool = True  # seed 003: brand and legal added control steps
     escalation_factor: float = param(2.0, low=1.0)  # assumption: a visible rise ("Governance")
+    # a working week: the model's reaction so far; weeks or a quarter is the slower process
+    review_window_days: int = param(5, low=1)
+    # seed 003 gives no lag between "quietly added" and in place: the step is in place at once
+    decision_delay_days: int = param(0, low=0)
+    # seed 003's steps review everything routed to them; sampling is the lighter alternative
+    control_sample_share: float = param(1.0, above=0.0, high=1.0)
+    hiring: bool = False  # seed 003 reports no hiring: containment was the response
+    # the review pressure scale is 2 days ("Review"); twice that is a backlog nobody skims away
+    hire_backlog_days: float = param(4.0, above=0.0)
+    hire_window_days: int = param(10, low=1)  # assumption: two working weeks before a req opens
+    hire_share: float = param(0.25, above=0.0, high=1.0)  # assumption: one req for a few heads
+    hire_lead_days: int = param(40, low=1)  # assumption: about two months to recruit and onboard
+    max_headcount_growth: float = param(2.0, low=1.0)  # assumption: budget at most doubles a team
 
 
 @dataclass

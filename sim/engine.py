@@ -217,6 +217,29 @@ class Engine:
         self.created += 1
         self.arrive(stage, artifact, time)
 
+    def add_person(
+        self,
+        stage: int,
+        work_hours: Callable[[Artifact], float],
+        finish: Callable[[Artifact, float], int],
+    ) -> int:
+        """A new server on `stage`; they take work from the next shift on.
+
+        Returns:
+            The new person's index.
+        """
+        person = len(self.person_stage)
+        self.person_stage.append(stage)
+        self.work_hours.append(work_hours)
+        self.finish.append(finish)
+        self.holding.append(None)
+        self.remaining.append(0.0)
+        self.segment_start.append(0.0)
+        self.shift_end.append(0.0)  # off until `open_shifts` gives them a shift
+        self.busy_hours.append(0.0)
+        self.members[stage].append(person)
+        return person
+
     # ------------------------------------------------------------------ shifts
     def open_shifts(self, day_start: float, hours: list[float]) -> None:
         """Start a working day: every person works `hours[person]` from `day_start`.

@@ -35,18 +35,28 @@ class Books:
     """
 
     def __init__(self, model):
-        people = model.people
         self.rows: list[dict[str, Any]] = []
-        self.producer_fte = sum(isinstance(p, Producer) for p in people)
-        self.reviewer_mask = np.array([isinstance(p, Reviewer) for p in people], dtype=bool)
-        self.manager_mask = np.array([isinstance(p, Manager) for p in people], dtype=bool)
-        self.rep_mask = np.array([isinstance(p, SalesRep) for p in people], dtype=bool)
         # per-person workload before the roll-out and in the last quarter, for the survey
-        n = len(people)
+        n = len(model.people)
         self.busy_before = np.zeros(n)
         self.busy_recent = np.zeros(n)
         self.ai_review_before = np.zeros(n)
         self.ai_review_recent = np.zeros(n)
+        self.count_people(model)
+
+    def count_people(self, model) -> None:
+        """Who is in which role (again after people are hired; new hires have no history)."""
+        people = model.people
+        self.producer_fte = sum(isinstance(p, Producer) for p in people)
+        self.reviewer_mask = np.array([isinstance(p, Reviewer) for p in people], dtype=bool)
+        self.manager_mask = np.array([isinstance(p, Manager) for p in people], dtype=bool)
+        self.rep_mask = np.array([isinstance(p, SalesRep) for p in people], dtype=bool)
+        new = len(people) - len(self.busy_before)
+        if new > 0:
+            grow = lambda tally: np.append(tally, np.zeros(new))  # noqa: E731
+            self.busy_before, self.busy_recent = grow(self.busy_before), grow(self.busy_recent)
+            self.ai_review_before = grow(self.ai_review_before)
+            self.ai_review_recent = grow(self.ai_review_recent)
 
     def collect(self, model) -> None:
         """Write today's row: both books, queues per stage, people's state, conservation."""
@@ -120,6 +130,9 @@ class Books:
             float(np.array(staff.trust)[reviewers].mean()) if reviewers.any() else math.nan
         )
         row["control_steps"] = len(model.control_steps_added)
+        row["control_steps_pending"] = model.control_steps_pending  # decided, not yet in place
+        row["hired"] = model.hired  # people hired so far who have started
+        row["hires_pending"] = sum(n for _, _, n in model.hires_pending)
         row["bypassed"] = today.bypassed  # coping: drafts sent around a backed-up review
         row["waved_through"] = today.waved_through  # coping: passed unread by sampling
         patience = model.patience_draws is not None  # only then can work be abandoned
@@ -131,6 +144,7 @@ class Books:
             if model.headcount[s] == 0:
                 continue
             members = staff.stage == s
+            row[f"headcount_{name}"] = int(model.headcount[s])
             row[f"queue_{name}"] = engine.queue_length[s]  # abandoned ones excluded
             row[f"queue_age_hours_{name}"] = engine.queue_age(s)
             row[f"wip_{name}"] = engine.in_stage[s]

@@ -22,7 +22,7 @@ from sim.agents import Person, Producer, Reviewer, SalesRep, Staff, agent_class
 from sim.capacity import load_growth
 from sim.config import RunConfig
 from sim.engine import Artifact, Engine
-from sim.governance import add_control_steps, control_steps_due
+from sim.governance import add_control_steps, control_steps_due, people_to_hire
 from sim.market import DayOfMarket, Market
 from sim.metrics import Books
 from sim.rng import Draws, generator
@@ -115,6 +115,10 @@ class OrgModel(mesa.Model):
         self.bypassed_reviews: set[int] = set()
         self.sampling = [False] * len(self.stages.names)
         self._place_people()
+        self.initial_headcount = self.headcount.copy()
+        self._backlog_streak = [0] * len(self.stages.names)  # days above the hiring threshold
+        self.hires_pending: list[tuple[int, int, int]] = []  # (first day, stage, people)
+        self.hired = 0  # people hired so far who have started
         # mean patience in hours per kind (inf: waits forever); drawn on its own stream
         self.mean_patience_hours = [
             math.inf if kind.patience_days is None else kind.patience_days * self.hours_per_day
@@ -158,10 +162,13 @@ class OrgModel(mesa.Model):
                 )
         self.contact_today = 1.0
         self.market_today: DayOfMarket | None = None
-        self.escaped_by_day: deque[int] = deque(maxlen=5)
+        window = int(cfg.governance.review_window_days)
+        self.escaped_by_day: deque[int] = deque(maxlen=window)
         self._escaped_before: list[int] = []
         self.control_steps_added: list[str] = []
-        self.control_step_day: int | None = None
+        self.control_step_day: int | None = None  # the day the steps were in place
+        self.control_step_decided_day: int | None = None  # the day governance decided them
+        self.control_steps_pending = 0  # steps decided and not yet in place
         self.visit_log: list[tuple] = []
         self._pending_meetings: list[float] = []
         self._pending_qualified: list[float] = []
@@ -215,14 +222,7 @@ class OrgModel(mesa.Model):
             cls(self, i, stage[i], self.network[self.stages.names[stage[i]]])
             for i, cls in enumerate(classes)
         ]
-        self.headcount = np.bincount(self.staff.stage, minlength=len(self.stages.names))
-        queue_hours = self.staff.attention_hours - self.staff.connective_target
-        self.capacity_hours = np.bincount(
-            self.staff.stage, weights=queue_hours, minlength=len(self.stages.names)
-        ).tolist()
-        self._customer_time = np.array(
-            [isinstance(p, SalesRep) for p in self.people], dtype=bool
-        ) & (self.staff.connective_target > 0)
+        self._count_people()
         self._review_stages = [False] * len(self.stages.names)
         for person in self.people:
             if isinstance(person, Reviewer):
@@ -232,6 +232,45 @@ class OrgModel(mesa.Model):
             for s, name in enumerate(self.stages.names)
             if self.graph.nodes[name]["produces_per_day"]
         ]
+
+    def _count_people(self) -> None:
+        """Headcount, queue capacity and the customer-time mask, from the staff arrays."""
+        n_stages = len(self.stages.names)
+        self.headcount = np.bincount(self.staff.stage, minlength=n_stages)
+        queue_hours = self.staff.attention_hours - self.staff.connective_target
+        self.capacity_hours = np.bincount(
+            self.staff.stage, weights=queue_hours, minlength=n_stages
+        ).tolist()
+        self._customer_time = np.array(
+            [isinstance(p, SalesRep) for p in self.people], dtype=bool
+        ) & (self.staff.connective_target > 0)
+
+    def add_people(self, stage: int, n: int) -> None:
+        """`n` new people join `stage`: agents of its role on its cell, staff rows, servers.
+
+        They start with the configured initial skill, trust and exhaustion and take work from
+        the next shift on.
+        """
+        name = self.stages.names[stage]
+        node = self.graph.nodes[name]
+        people = self.cfg.people
+        connective = node["connective_hours"] if self.behaviour else 0.0
+        self.staff.add(
+            n,
+            stage,
+            node["attention_hours"],
+            connective,
+            skill=people.skill.initial,
+            trust=people.trust.initial,
+            exhaustion=people.exhaustion.initial,
+        )
+        cls = agent_class(node["role"], self.behaviour)
+        for _ in range(n):
+            person = cls(self, len(self.people), stage, self.network[name])
+            self.people.append(person)
+            self.engine.add_person(stage, person.work_hours, person.finish)
+        self._count_people()
+        self.datacollector.count_people(self)
 
     def _headcount_of(self, family: type[Person]) -> int:
         return sum(isinstance(person, family) for person in self.people)
@@ -389,22 +428,71 @@ class OrgModel(mesa.Model):
             self._pending_qualified = self.market_today.qualified
 
     def govern(self) -> None:
-        """Containment: add control steps once escaped defects cross the threshold."""
+        """Containment: decide control steps once escaped defects cross the threshold.
+
+        The decided steps are pending for `decision_delay_days`, then put in place.
+        """
         governance = self.cfg.governance
+        if governance.hiring:
+            self.hire()
         escaped = self.today.escaped_defects
         self.escaped_by_day.append(escaped)
         if self.day < self.cfg.ai.rollout_day:
             self._escaped_before.append(escaped)
             return
-        baseline_week = 5.0 * float(np.mean(self._escaped_before)) if self._escaped_before else 0.0
+        window = float(self.escaped_by_day.maxlen)
+        baseline = window * float(np.mean(self._escaped_before)) if self._escaped_before else 0.0
         if governance.enabled and control_steps_due(
             sum(self.escaped_by_day),
-            baseline_week,
+            baseline,
             governance.escalation_factor,
-            bool(self.control_steps_added),
+            self.control_step_decided_day is not None,
         ):
-            added = add_control_steps(self.graph, list(self.cfg.org.control_steps))
-            if added:
-                self.control_steps_added = added
-                self.control_step_day = self.day
-                self.routing = compile_routing(self.graph, self.stage_index, self.kind_index)
+            self.control_step_decided_day = self.day
+            self.control_steps_pending = len(self.cfg.org.control_steps)
+        decided = self.control_step_decided_day
+        if (
+            self.control_steps_pending
+            and decided is not None
+            and self.day >= decided + governance.decision_delay_days
+        ):
+            self._put_control_steps_in_place()
+
+    def _put_control_steps_in_place(self) -> None:
+        """The decided control steps take effect: the graph and the routing change."""
+        self.control_steps_pending = 0
+        added = add_control_steps(
+            self.graph, list(self.cfg.org.control_steps), self.cfg.governance.control_sample_share
+        )
+        if added:
+            self.control_steps_added = added
+            self.control_step_day = self.day
+            self.routing = compile_routing(self.graph, self.stage_index, self.kind_index)
+
+    def hire(self) -> None:
+        """Hire for stages whose backlog stayed high; the people hired earlier start.
+
+        Stages that produce on a plan are left out: their headcount sets their production.
+        """
+        governance = self.cfg.governance
+        starting = [h for h in self.hires_pending if h[0] <= self.day + 1]  # work tomorrow
+        self.hires_pending = [h for h in self.hires_pending if h[0] > self.day + 1]
+        for _, stage, n in starting:
+            self.add_people(stage, n)
+            self.hired += n
+        produces = set(self.producing_stages)
+        for s in range(len(self.stages.names)):
+            if self.headcount[s] == 0 or s in produces or s == self.market_stage:
+                continue
+            high = self.backlog_days(s) > governance.hire_backlog_days
+            self._backlog_streak[s] = self._backlog_streak[s] + 1 if high else 0
+            n = people_to_hire(
+                int(self.headcount[s]),
+                sum(n for _, stage, n in self.hires_pending if stage == s),
+                governance.max_headcount_growth * self.initial_headcount[s],
+                governance.hire_share,
+                self._backlog_streak[s] >= governance.hire_window_days,
+            )
+            if n:
+                self.hires_pending.append((self.day + governance.hire_lead_days, s, n))
+                self._backlog_streak[s] = 0

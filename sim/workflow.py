@@ -52,21 +52,39 @@ def build_graph(org: DictConfig) -> nx.DiGraph:
     return graph
 
 
-def insert_control_step(graph: nx.DiGraph, kind: str, source: str, target: str, stage: str) -> bool:
+def insert_control_step(
+    graph: nx.DiGraph, kind: str, source: str, target: str, stage: str, share: float = 1.0
+) -> bool:
     """Route `kind` from `source` through the control `stage` before it reaches `target`.
 
-    The probability of `source → target` for `kind` moves to `source → stage`, and `stage`
-    passes all of that kind on to `target`. Defects the step catches go back to the artifact's
-    author along the rework edges the organisation already has.
+    The probability of `source → target` for `kind` moves to `source → stage` (a `share` of
+    it when the step samples: the rest keeps going straight to `target`), and `stage` passes
+    all of that kind on to `target`. Defects the step catches go back to the artifact's author
+    along the rework edges the organisation already has.
+
+    Args:
+        graph: the workflow graph, edited in place.
+        kind: the artifact kind routed through the step.
+        source: the stage the kind leaves.
+        target: the stage it was going to.
+        stage: the control stage.
+        share: share of the kind the step reviews (1: all of it).
 
     Returns:
         True if the graph changed (the step was not already in place).
     """
     if not graph.has_edge(source, target):
         return False
-    probability = graph.edges[source, target]["routing"].pop(kind, 0.0)
+    direct = graph.edges[source, target]["routing"]
+    if graph.has_edge(source, stage) and kind in graph.edges[source, stage]["routing"]:
+        if share < 1.0:
+            return False  # already sampled: what goes straight on is the unsampled rest
+    probability = direct.pop(kind, 0.0)
     if probability <= 0.0:
         return False
+    if share < 1.0:
+        direct[kind] = probability * (1.0 - share)
+        probability *= share
     if not graph.has_edge(source, stage):
         graph.add_edge(source, stage, routing={}, rework=False)
     routing = graph.edges[source, stage]["routing"]

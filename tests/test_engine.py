@@ -223,3 +223,20 @@ def test_littles_law_holds_with_abandonment():
     sojourn = engine.sojourn_sum[0] / engine.departures[0]
     assert mean_in_stage == pytest.approx(engine.arrivals[0] / horizon * sojourn, rel=0.01)
     assert engine.queue_length[0] < 50 and len(abandoned) > 1000
+
+
+def test_an_added_person_serves_the_queue_from_the_next_shift():
+    engine, done = make_engine([1])
+    for i in range(4):
+        arrive_at(engine, 0.0, 0, artifact(i))
+    engine.open_shifts(0.0, [1.0])
+    engine.run_until(4.0)
+    assert [i for i, _, _ in done] == [0]
+    person = engine.add_person(0, lambda a: 1.0, lambda a, t: -1)
+    assert person == 1 and engine.members[0] == [0, 1]
+    engine.run_until(8.0)
+    assert len(done) == 1  # nobody works before the new person's first shift
+    engine.open_shifts(8.0, [1.0, 1.0])
+    engine.run_until(16.0)
+    assert sorted(t for _, _, t in done[1:]) == [9.0, 9.0]  # two servers now
+    assert len(engine.busy_hours) == 2 and engine.busy_hours[1] == pytest.approx(1.0)

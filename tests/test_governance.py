@@ -6,7 +6,7 @@ from omegaconf import OmegaConf
 
 import sim
 from sim.capacity import utilisation
-from sim.governance import add_control_steps, control_steps_due
+from sim.governance import add_control_steps, control_steps_due, people_to_hire
 from sim.workflow import build_graph, compile_routing, insert_control_step
 
 OUTREACH = "outreach_sequence"
@@ -182,3 +182,44 @@ def test_add_control_steps_accepts_plain_config_nodes(graph):
     ]
     assert add_control_steps(graph, steps) == [f"{OUTREACH}: sales → managers → market"]
     assert graph.edges["managers", "market"]["routing"] == {OUTREACH: 1.0}
+
+
+def test_a_sampled_control_step_reviews_its_share_and_lets_the_rest_go_on():
+    graph = nx.DiGraph()
+    graph.add_edge("a", "z", routing={"x": 0.8, "y": 1.0}, rework=False)
+    assert insert_control_step(graph, "x", "a", "z", "c", share=0.25) is True
+    assert graph.edges["a", "c"]["routing"] == {"x": pytest.approx(0.2)}
+    assert graph.edges["a", "z"]["routing"] == {"x": pytest.approx(0.6), "y": 1.0}
+    assert graph.edges["c", "z"]["routing"] == {"x": 1.0}
+    # once in place, the unsampled rest is not sampled again
+    assert insert_control_step(graph, "x", "a", "z", "c", share=0.25) is False
+    assert graph.edges["a", "z"]["routing"]["x"] == pytest.approx(0.6)
+
+
+def test_sampled_control_steps_add_their_share_of_the_review_load(cfg, graph):
+    before = utilisation(cfg, 0.0, graph)
+    add_control_steps(graph, list(cfg.org.control_steps), sample_share=0.25)
+    after = utilisation(cfg, 0.0, graph)
+    # a quarter of 6.6 h/day at brand, a quarter of that quarter at legal
+    assert after["brand_review"] == pytest.approx(before["brand_review"] + 0.25 * 6.6 / 18.0)
+    assert after["legal_review"] == pytest.approx(before["legal_review"] + 0.25 * 0.25 * 6.6 / 12.0)
+    assert _out_sums(graph, "sales", list(cfg.org.kinds))[OUTREACH] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- people_to_hire
+
+
+@pytest.mark.parametrize(
+    ("headcount", "pending", "ceiling", "share", "sustained", "hired"),
+    [
+        (4, 0, 8.0, 0.25, False, 0),  # no sustained backlog: nobody
+        (4, 0, 8.0, 0.25, True, 1),
+        (3, 0, 6.0, 0.1, True, 1),  # at least one
+        (12, 0, 24.0, 0.25, True, 3),
+        (4, 1, 8.0, 0.25, True, 0),  # one hire at a time per stage
+        (7, 0, 8.0, 0.5, True, 1),  # capped by the ceiling
+        (8, 0, 8.0, 0.25, True, 0),  # at the ceiling
+    ],
+)
+def test_people_to_hire(headcount, pending, ceiling, share, sustained, hired):
+    assert people_to_hire(headcount, pending, ceiling, share, sustained) == hired

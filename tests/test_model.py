@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.agents import Server
+from sim.agents import Reviewer, Server
 from sim.model import OrgModel
 from sim.runner import simulate
 
@@ -98,6 +98,88 @@ def test_governance_adds_control_steps_when_defects_escape():
     off = sim.load_config(["days=60", "ai.automation_rate=1", "governance.enabled=false"])
     _, summary, model = simulate(off)
     assert summary["control_step_day"] is None and not model.graph.has_edge("sales", "brand_review")
+
+
+def _governed(*overrides):
+    cfg = sim.load_config(["days=60", "ai.automation_rate=1", *overrides])
+    return simulate(cfg)
+
+
+def test_control_steps_are_pending_for_the_decision_delay():
+    timeseries, summary, model = _governed()
+    assert model.control_step_decided_day == summary["control_step_day"]
+    assert (timeseries.control_steps_pending == 0).all()  # no delay: in place the same day
+    timeseries, summary, model = _governed("governance.decision_delay_days=3")
+    decided = model.control_step_decided_day
+    assert summary["control_step_day"] == decided + 3
+    pending = timeseries.set_index("day").control_steps_pending
+    assert (pending.loc[decided : decided + 2] == 2).all()
+    assert (pending.drop(range(decided, decided + 3)) == 0).all()
+    assert (timeseries.set_index("day").control_steps.loc[: decided + 2] == 0).all()
+
+
+def test_a_longer_review_window_decides_later():
+    _, _, week = _governed()
+    _, _, month = _governed("governance.review_window_days=20")
+    assert month.control_step_decided_day > week.control_step_decided_day
+    assert month.escaped_by_day.maxlen == 20
+
+
+def test_sampled_control_steps_keep_time_to_send_lower():
+    def after(timeseries):
+        return timeseries[timeseries.day >= 30]
+
+    everything, _, _ = _governed()
+    sampled, summary, _ = _governed("governance.control_sample_share=0.25")
+    assert summary["control_step_day"] is not None
+    assert after(sampled).time_to_send_days.mean() < after(everything).time_to_send_days.mean()
+    assert sampled.queue_brand_review.iloc[-1] < everything.queue_brand_review.iloc[-1]
+
+
+HIRING = [
+    "governance.hiring=true",
+    "governance.hire_window_days=5",
+    "governance.hire_lead_days=5",
+    "governance.hire_share=0.5",
+]
+
+
+def test_a_sustained_backlog_hires_people_who_start_after_the_lead_time():
+    timeseries, _, model = _governed("days=90", *HIRING)
+    brand = model.stage_index["brand_review"]
+    assert model.hired > 0 and timeseries.hired.iloc[-1] == model.hired
+    grown = timeseries.headcount_brand_review
+    assert grown.iloc[0] == model.initial_headcount[brand]
+    assert grown.is_monotonic_increasing and grown.iloc[-1] > grown.iloc[0]
+    assert (timeseries.hires_pending > 0).any()
+    # never above the ceiling
+    assert (model.headcount <= 2.0 * model.initial_headcount).all()
+    # every new person is an agent of the stage's role, on its cell, a row, a server
+    n = len(model.people)
+    assert len(model.staff.stage) == len(model.staff.trust) == len(model.engine.busy_hours) == n
+    assert len(model.datacollector.reviewer_mask) == len(model.datacollector.busy_before) == n
+    newest = model.people[-1]
+    assert isinstance(newest, Reviewer) and newest.index == n - 1
+    assert newest.cell.coordinate == model.stages.names[newest.stage]
+    assert newest in model.network[newest.stage_name].agents
+    assert model.staff.stage[-1] == newest.stage and newest.stage in model.engine.person_stage
+    # they work: the first hire was busy in the last quarter of the run
+    first_hire = int(model.initial_headcount.sum())
+    assert model.datacollector.busy_recent[first_hire] > 0
+
+
+def test_hiring_off_or_without_a_backlog_keeps_the_headcount():
+    off, _, _ = _governed("days=90")
+    assert (off.hired == 0).all() and off.headcount_brand_review.nunique() == 1
+    calm, _, model = _governed("days=90", "governance.enabled=false", *HIRING)
+    assert (calm.hired == 0).all() and (calm.hires_pending == 0).all()
+    assert len(model.people) == int(model.initial_headcount.sum())
+
+
+def test_hiring_shortens_the_brand_queue():
+    without, _, _ = _governed("days=90")
+    hiring, _, _ = _governed("days=90", *HIRING)
+    assert hiring.queue_brand_review.iloc[-1] < without.queue_brand_review.iloc[-1]
 
 
 def test_trust_rises_with_ai_and_is_held_when_fixed():

@@ -48,3 +48,27 @@ class Staff:
         self.reviews = [0] * n
         self.engagement = [0.0] * n  # summed vigilance of the day's reviews
         self.ai_review_hours = [0.0] * n
+
+    def add(
+        self,
+        n: int,
+        stage: int,
+        attention_hours: float,
+        connective_target: float,
+        skill: float,
+        trust: float,
+        exhaustion: float,
+    ) -> None:
+        """Append `n` new people on `stage` (new hires: rows at the end, fresh state)."""
+        self.stage = np.append(self.stage, np.full(n, stage, dtype=self.stage.dtype))
+        self.attention_hours = np.append(self.attention_hours, np.full(n, attention_hours))
+        target = np.full(n, connective_target)
+        self.connective_target = np.append(self.connective_target, target)
+        self.skill = np.append(self.skill, np.full(n, skill))
+        self.trust.extend([trust] * n)
+        self.exhaustion = np.append(self.exhaustion, np.full(n, exhaustion))
+        self.connective_hours = np.append(self.connective_hours, target)
+        self.shift_hours = np.append(self.shift_hours, np.full(n, attention_hours))
+        self.reviews.extend([0] * n)
+        self.engagement.extend([0.0] * n)
+        self.ai_review_hours.extend([0.0] * n)
