@@ -59,16 +59,22 @@ class Staff:
         trust: float,
         exhaustion: float,
     ) -> None:
-        """Append `n` new people on `stage` (new hires: rows at the end, fresh state)."""
-        self.stage = np.append(self.stage, np.full(n, stage, dtype=self.stage.dtype))
-        self.attention_hours = np.append(self.attention_hours, np.full(n, attention_hours))
-        target = np.full(n, connective_target)
-        self.connective_target = np.append(self.connective_target, target)
-        self.skill = np.append(self.skill, np.full(n, skill))
-        self.trust.extend([trust] * n)
-        self.exhaustion = np.append(self.exhaustion, np.full(n, exhaustion))
-        self.connective_hours = np.append(self.connective_hours, target)
-        self.shift_hours = np.append(self.shift_hours, np.full(n, attention_hours))
-        self.reviews.extend([0] * n)
-        self.engagement.extend([0.0] * n)
-        self.ai_review_hours.extend([0.0] * n)
+        """Append `n` new people on `stage` (new hires: rows at the end, fresh state).
+
+        The new rows are built by the constructor and joined field by field, so a field added
+        to `Staff` cannot be forgotten here.
+        """
+        hires = Staff(
+            np.full(n, stage, dtype=self.stage.dtype),
+            np.full(n, attention_hours, dtype=float),
+            np.full(n, connective_target, dtype=float),
+            skill=skill,
+            trust=trust,
+            exhaustion=exhaustion,
+        )
+        for name, rows in vars(hires).items():
+            ours = getattr(self, name)
+            if isinstance(ours, list):
+                ours.extend(rows)
+            else:
+                setattr(self, name, np.concatenate([ours, rows]))
