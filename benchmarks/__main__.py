@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import queueing, report, scaling, seed_case, sweep
+from benchmarks import horizon, queueing, report, scaling, seed_case, sweep
 from benchmarks.harness import Budget, load_average, machine
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("queueing", "seed_case", "sweep", "scaling")
+SECTIONS = ("queueing", "seed_case", "horizon", "sweep", "scaling")
 # Per-section wall-clock allowance in the full run, seconds; scaling gets what remains.
-ALLOWANCE = {"queueing": 100.0, "seed_case": 120.0, "sweep": 100.0}
+ALLOWANCE = {"queueing": 100.0, "seed_case": 120.0, "horizon": 60.0, "sweep": 100.0}
 
 
 def _plan(quick: bool) -> dict[str, dict[str, Any]]:
@@ -36,6 +36,7 @@ def _plan(quick: bool) -> dict[str, dict[str, Any]]:
         return {
             "queueing": {"reps": 2, "horizon_hours": 7_200.0},
             "seed_case": {"reps": 2, "with_cli": False},
+            "horizon": {"reps": 1},
             "sweep": {"runs": 8, "days": 195, "workers": 2, "reps": 1},
             "scaling": {
                 "sizes": (100, 1_000, 10_000),
@@ -46,6 +47,7 @@ def _plan(quick: bool) -> dict[str, dict[str, Any]]:
     return {
         "queueing": {"reps": 5, "horizon_hours": None},
         "seed_case": {"reps": 5, "with_cli": True},
+        "horizon": {"reps": 3},
         "sweep": {"runs": 40, "days": 195, "workers": 2, "reps": 5},
         "scaling": {
             "sizes": scaling.SIZES,
@@ -87,6 +89,8 @@ def run(only: tuple[str, ...], quick: bool, profile: bool, limit: float) -> dict
             out = queueing.bench(p["reps"], budget, p["horizon_hours"], with_profile=profile)
         elif section == "seed_case":
             out = seed_case.bench(p["reps"], budget, with_profile=profile, with_cli=p["with_cli"])
+        elif section == "horizon":
+            out = horizon.bench(p["reps"], budget)
         elif section == "sweep":
             out = sweep.bench(p["runs"], p["days"], p["workers"], p["reps"], budget)
         else:

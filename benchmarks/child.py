@@ -5,6 +5,7 @@ Usage (the harness calls these; the last line printed is a JSON object)::
     python -m benchmarks.child simulate org=gtm_2800      # one replication, Python API
     python -m benchmarks.child baseline org=gtm_2800      # imports + config only
     python -m benchmarks.child seeds 40 days=195          # simulate seeds 0..39, one by one
+    python -m benchmarks.child days days=780              # CPU time of each day of one run
 
 `simulate` runs exactly what a user's script runs: `sim.load_config(overrides)` then
 `sim.runner.simulate(cfg)`. The process's peak memory is read by the parent from the kernel
@@ -68,6 +69,15 @@ def main(argv: list[str]) -> dict:
                 artifacts_created=int(model.engine.created),
                 rows=len(timeseries),
             )
+        elif mode == "days":  # one replication stepped by hand: CPU seconds of every day
+            from sim.model import OrgModel
+
+            model, day_cpu = OrgModel(cfg, 0), []
+            for _ in range(int(cfg.days)):
+                tick = time.process_time()
+                model.step()
+                day_cpu.append(time.process_time() - tick)
+            result.update(day_cpu_seconds=day_cpu, rollout_day=int(cfg.ai.rollout_day))
         elif mode != "baseline":
             raise SystemExit(f"unknown mode {mode!r}")
     result["self_max_rss_mb"] = _rss_mb()

@@ -1,7 +1,9 @@
-"""Saturation: once upstream output crosses a downstream stage's capacity, its queue takes off.
+"""Saturation: once upstream output crosses a downstream stage's capacity, the excess shows.
 
 Per downstream stage and run: queues, throughput, cycle time and utilisation, simulated and
-planned from the config alone (`sim.capacity`); the knee where queue growth takes off, against
+planned from the config alone (`sim.capacity`), and the excess: work the stage does not serve,
+whichever way it shows (a growing queue, work abandoned in it, drafts sent around it, work
+waved through unread). The knee where the excess takes off is compared with
 `sim.capacity.saturation_point`. The sweep and its control: `configs/experiment/saturation.yaml`.
 """
 
@@ -27,7 +29,11 @@ HEADINGS = {  # of the per-stage tables
     "planned_utilisation": "planned ρ",
     "utilisation_sim": "simulated utilisation",
     "queue_late": "queue (last quarter)",
+    "excess": "unserved/day",
     "queue_growth": "queue growth/day",
+    "abandoned": "abandoned/day",
+    "bypassed": "sent around/day",
+    "waved_through": "waved through/day",
     "queue_age_hours": "queue age h",
     "cycle_time_days": "cycle time d",
     "throughput": "throughput /day",
@@ -41,6 +47,15 @@ def slope_per_day(days: pd.Series, values: pd.Series) -> float:
     if len(x) < 2 or np.ptp(x) == 0:
         return math.nan
     return float(np.polyfit(x, y, 1)[0])
+
+
+# The ways a stage's excess leaves it unserved, besides a growing queue (daily counts).
+UNSERVED = ("abandoned", "bypassed", "waved_through")
+
+
+def _daily(frame: pd.DataFrame, column: str) -> float:
+    """Mean of a daily count over `frame` (0 where the mechanism is off: no column)."""
+    return mean(frame[column]) if column in frame.columns and len(frame) else 0.0
 
 
 def _throughput(ts: pd.DataFrame, column: str, start_day: int, warmup: int) -> float:
@@ -70,10 +85,14 @@ def run_metrics(record: RunRecord) -> dict[str, float]:
             continue
         completed = f"completed_{stage}"
         late_throughput = _throughput(ts, completed, int(late.day.min()), warmup)
+        growth = slope_per_day(second_half.day, second_half[f"queue_{stage}"])
+        unserved = {way: _daily(second_half, f"{way}_{stage}") for way in UNSERVED}
         metrics |= {
+            f"excess_{stage}": growth + sum(unserved.values()),
+            **{f"{way}_{stage}": value for way, value in unserved.items()},
             f"queue_late_{stage}": float(late[f"queue_{stage}"].mean()),
             f"queue_end_{stage}": float(ts[f"queue_{stage}"].iloc[-1]),
-            f"queue_growth_{stage}": slope_per_day(second_half.day, second_half[f"queue_{stage}"]),
+            f"queue_growth_{stage}": growth,
             f"queue_age_hours_{stage}": float(late[f"queue_age_hours_{stage}"].mean()),
             f"throughput_{stage}": _throughput(
                 ts, completed, max(rollout_day(cfg), warmup), warmup
@@ -97,7 +116,8 @@ def stages_in(results: pd.DataFrame) -> list[str]:
 
 def metrics(results: pd.DataFrame) -> list[str]:
     """The per-stage columns summarised per arm and level."""
-    order = ("queue_late", "queue_end", "queue_growth", "queue_age_hours", "throughput")
+    order = ("excess", "queue_late", "queue_end", "queue_growth", *UNSERVED, "queue_age_hours")
+    order += ("throughput",)
     order += ("cycle_time_days", "utilisation_sim", "planned_utilisation")
     return [f"{prefix}_{stage}" for stage in stages_in(results) for prefix in order]
 
@@ -159,11 +179,13 @@ def arithmetic(cfg: DictConfig) -> Arithmetic:
 def knees(results: pd.DataFrame, cfg: DictConfig) -> pd.DataFrame:
     """Per arm and stage the config predicts to saturate, the knee per replication: mean, CI.
 
-    Found only when the queue grows at the highest level (whole 95% CI above 0).
+    The hinge is fitted to the excess (unserved artifacts a day: queue growth plus work
+    abandoned, sent around or waved through), so the knee is found whichever way the excess
+    shows. Found only when there is excess at the highest level (whole 95% CI above 0).
     """
     rows, plan, top = [], arithmetic(cfg), results.automation_rate.max()
     for stage in [s for s in stages_in(results) if plan.points.get(s) is not None]:
-        growth, planned = f"queue_growth_{stage}", f"planned_utilisation_{stage}"
+        growth, planned = f"excess_{stage}", f"planned_utilisation_{stage}"
         for arm, arm_rows in results.groupby("arm"):
             at_top = arm_rows[np.isclose(arm_rows.automation_rate, top)][growth]
             found = confidence_interval(at_top)["ci_low"] > 0
@@ -184,7 +206,7 @@ def knees(results: pd.DataFrame, cfg: DictConfig) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- figures
 def figures(results, summary, daily, directory: Path, cfg: DictConfig) -> list[Path]:
-    """Overview (utilisation, queue growth, time to send) and 2×2 panels per saturating stage."""
+    """Overview (utilisation, excess, time to send) and 2×2 panels per saturating stage."""
     stages, plan, knee_stats = stages_in(results), arithmetic(cfg), knees(results, cfg)
     colors = {stage: f"C{i % 10}" for i, stage in enumerate(stages)}  # matplotlib's own cycle
     fig, axes = plotting.subplots(1, 3, width=5.0)
@@ -194,12 +216,12 @@ def figures(results, summary, daily, directory: Path, cfg: DictConfig) -> list[P
         plotting.errorbars(
             axes[0], summary, simulated, f"{stage}, simulated", (EFFECT_ARM,), color=color
         )
-        plotting.errorbars(axes[1], summary, f"queue_growth_{stage}", stage, ARMS, color=color)
+        plotting.errorbars(axes[1], summary, f"excess_{stage}", stage, ARMS, color=color)
     axes[0].axhline(1.0, color="black", linewidth=0.8, linestyle=":")
     plotting.errorbars(axes[2], summary, "time_to_send_late_days", color="tab:purple")
     for ax, ylabel, title, size in (
         (axes[0], "utilisation", "Utilisation: config (lines), simulated (points)", 6),
-        (axes[1], "queue growth (artifacts/day)", "Queue growth per stage (dashed: control)", 6),
+        (axes[1], "unserved (artifacts/day)", "Excess per stage (dashed: control)", 6),
         (axes[2], "days", "End-to-end time to send (last quarter)", 7),
     ):
         ax.set(xlabel="automation rate", ylabel=ylabel, title=title)
@@ -208,8 +230,8 @@ def figures(results, summary, daily, directory: Path, cfg: DictConfig) -> list[P
             ax.axvline(plan.points[stage], color=colors[stage], linestyle=":", linewidth=1)
     paths = [plotting.save(fig, directory / "saturation_overview.png")]
     panels = {
+        "excess": ("artifacts a day (second half)", "Unserved: queue growth + abandoned + around"),
         "queue_late": ("artifacts waiting (last quarter)", "Queue length"),
-        "queue_age_hours": ("hours (last quarter)", "Queue age"),
         "cycle_time_days": ("days in stage (Little's law)", "Cycle time in stage"),
         "throughput": ("departures per day after roll-out", "Throughput"),
     }
@@ -238,8 +260,8 @@ def knee_lines(knee_stats: pd.DataFrame, step: float) -> list[str]:
     for _, row in knee_stats.iterrows():
         if not row.knee_found:
             lines.append(
-                f"- {row.arm}, {row.stage}: no knee — the queue is not growing at the "
-                "highest level swept (CI of its growth not above 0)"
+                f"- {row.arm}, {row.stage}: no knee — no excess at the highest level swept "
+                "(CI of the unserved artifacts a day not above 0)"
             )
             continue
         gap = row.knee_automation_rate_mean - row.predicted_automation_rate

@@ -422,16 +422,20 @@ class CopingConfig:
         backpressure_days: the downstream backlog producers notice and respect.
     """
 
-    bypass: bool = False  # off: every draft waits for its review, however long (no coping)
+    # on: organisations cope by going around reviews nobody can wait for (project mission);
+    # off: every draft waits for its review, however long
+    bypass: bool = True
     # assumption: a rep will not hold an email for more than about a week's review backlog
     bypass_backlog_days: float = param(5.0, above=0.0)
     bypass_share: float = param(0.3, low=0.0, high=1.0)  # assumption: a minority goes around
-    sampling: bool = False  # off: reviewers read everything (they may still skim)
+    # on: overloaded reviewers sample (project mission); off: they read everything (may skim)
+    sampling: bool = True
     sampling_backlog_days: float = param(4.0, above=0.0)  # assumption: twice full pressure
     # assumption: "review one in four" is a common triage rule for overloaded approval queues
     sample_share: float = param(0.25, low=0.0, high=1.0)
     waved_effort_share: float = param(0.05, low=0.0, high=1.0)  # assumption: a glance
-    backpressure: bool = False  # off: producers look only at their own queue
+    # off: producers look only at their own queue; on is the WIP-limit remedy, not seed 003
+    backpressure: bool = False
     # assumption: a team notices a downstream queue of more than a week of its capacity
     backpressure_days: float = param(5.0, above=0.0)
 

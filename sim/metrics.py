@@ -133,8 +133,8 @@ class Books:
         row["control_steps_pending"] = model.control_steps_pending  # decided, not yet in place
         row["hired"] = model.hired  # people hired so far who have started
         row["hires_pending"] = sum(n for _, _, n in model.hires_pending)
-        row["bypassed"] = today.bypassed  # coping: drafts sent around a backed-up review
-        row["waved_through"] = today.waved_through  # coping: passed unread by sampling
+        row["bypassed"] = sum(today.bypassed)  # coping: drafts sent around a backed-up review
+        row["waved_through"] = sum(today.waved_through)  # coping: passed unread by sampling
         patience = model.patience_draws is not None  # only then can work be abandoned
         if patience:
             row["abandoned"] = sum(today.abandoned)
@@ -151,6 +151,8 @@ class Books:
             row[f"completed_{name}"] = engine.departures[s] - engine.abandoned[s]
             if patience:
                 row[f"abandoned_{name}"] = today.abandoned[s]
+            row[f"bypassed_{name}"] = today.bypassed[s]  # sent around this stage's review
+            row[f"waved_through_{name}"] = today.waved_through[s]
             shift = float(staff.shift_hours[members].sum())
             row[f"utilisation_{name}"] = (
                 float(busy[members].sum()) / shift if shift > 0 else math.nan

@@ -48,8 +48,8 @@ class Today:
     defects_reviewed: list[int] = field(default_factory=lambda: [0, 0])  # per origin
     defects_caught: list[int] = field(default_factory=lambda: [0, 0])
     escaped: list[int] = field(default_factory=lambda: [0, 0])
-    bypassed: int = 0  # drafts sent around a review (coping)
-    waved_through: int = 0  # artifacts a sampling reviewer passed unread (coping)
+    bypassed: list[int] = field(default_factory=list)  # per review stage gone around (coping)
+    waved_through: list[int] = field(default_factory=list)  # per stage: passed unread (coping)
     time_to_send: list[float] = field(default_factory=list)  # days, per artifact sent
     abandoned: list[int] = field(default_factory=list)  # per stage: given up while waiting
     wasted_hours: float = 0.0  # service hours the abandoned artifacts had already had
@@ -61,6 +61,8 @@ class Today:
             setattr(self, spec.name, default)
         self.drafted = [0] * n_kinds
         self.abandoned = [0] * n_stages
+        self.bypassed = [0] * n_stages
+        self.waved_through = [0] * n_stages
 
     @property
     def escaped_defects(self) -> int:

@@ -41,6 +41,11 @@ HEADLINE = (
     "total_human_hours_per_day_before",
     "total_human_hours_per_day_after",
     "burnout_share_end",
+    "abandoned_per_day_after",
+    "wasted_hours_per_day_after",
+    "bypassed_per_day_after",
+    "waved_through_per_day_after",
+    "hired_end",
 )
 
 
@@ -192,6 +197,17 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
     summary["total_human_hours_per_day_before"] = float(before.total_human_hours.mean())
     summary["total_human_hours_per_day_after"] = float(after.total_human_hours.mean())
     summary["burnout_share_end"] = float(timeseries.burnout_share.iloc[-1])
+    # how the organisation coped (0 where a mechanism is off: nothing abandoned, nobody hired)
+    for count in ("abandoned", "wasted_hours", "bypassed", "waved_through"):
+        summary[f"{count}_per_day_after"] = (
+            float(after[count].mean()) if count in after.columns else 0.0
+        )
+    summary["hired_end"] = int(model.hired)  # people hired who have started
+    summary["headcount_end"] = {
+        name: int(model.headcount[s])
+        for s, name in enumerate(model.stages.names)
+        if model.headcount[s] > 0
+    }
     summary["control_steps_added"] = model.control_steps_added
     summary["control_step_day"] = model.control_step_day
     summary["survey"] = model.datacollector.survey(model)

@@ -7,6 +7,8 @@ from sim.agents import Reviewer, Server
 from sim.model import OrgModel
 from sim.runner import simulate
 
+KINDS = list(sim.load_config([]).org.kinds)  # of the default organisation
+
 
 @pytest.fixture(scope="module")
 def run_small(small_cfg):
@@ -136,7 +138,9 @@ def test_sampled_control_steps_keep_time_to_send_lower():
     assert sampled.queue_brand_review.iloc[-1] < everything.queue_brand_review.iloc[-1]
 
 
-HIRING = [
+HIRING = [  # reviewers who sample keep the backlog short: hiring answers a backlog that stays
+    "people.coping.sampling=false",
+    "people.coping.bypass=false",
     "governance.hiring=true",
     "governance.hire_window_days=5",
     "governance.hire_lead_days=5",
@@ -255,3 +259,23 @@ def test_patience_abandons_waiting_work_on_its_own_stream():
     # the overloaded station (rho = 1.25) loses far more than the steady one (rho = 0.8)
     assert with_patience["abandoned_overloaded"].sum() > 2 * with_patience["abandoned_steady"].sum()
     assert with_patience["created"].iloc[4] == waits_forever["created"].iloc[-1]
+
+
+def test_coping_bounds_the_queues_that_grow_without_it():
+    """At automation 1.0 brand review is far past saturation: without coping its queue keeps
+    growing; with the shipped coping (patience, bypass, sampling) it levels off."""
+    base = ["days=240", "ai.automation_rate=1"]  # governance routes outreach through brand
+    no_coping = [f"org.kinds.{kind}.patience_days=null" for kind in KINDS] + [
+        "people.coping.bypass=false",
+        "people.coping.sampling=false",
+    ]
+
+    def brand_queue(*overrides):
+        timeseries = simulate(sim.load_config([*base, *overrides]))[0]
+        quarters = np.array_split(timeseries.queue_brand_review.to_numpy(), 4)
+        return [float(q.mean()) for q in quarters]
+
+    coped, waited = brand_queue(), brand_queue(*no_coping)
+    assert waited[3] - waited[2] > 0.5 * (waited[2] - waited[1]) > 0.2 * waited[2]  # growing
+    assert coped[3] < 1.2 * max(coped[1], coped[2])  # levelled off
+    assert max(coped) < 0.1 * waited[3], (coped, waited)

@@ -127,7 +127,7 @@ class Producer(Person):
         model = self.model
         if model.bypass_draws.uniform() >= model.cfg.people.coping.bypass_share:
             return review_stage
-        self.today.bypassed += 1
+        self.today.bypassed[review_stage] += 1
         return self.hand_off(artifact, review_stage)
 
     def finish_draft(self, artifact: Artifact) -> None:

@@ -101,7 +101,7 @@ class Reviewer(Person):
     def finish(self, artifact: Artifact, time: float) -> int:
         """Done reading: a caught defect goes back to its author, anything else on."""
         if artifact.waved:
-            self.today.waved_through += 1
+            self.today.waved_through[self.stage] += 1
             self.today.review_hours += artifact.work
         elif self.review(artifact) is Verdict.SENT_BACK:
             return artifact.author
