@@ -51,6 +51,10 @@ def slope_per_day(days: pd.Series, values: pd.Series) -> float:
 
 # The ways a stage's excess leaves it unserved, besides a growing queue (daily counts).
 UNSERVED = ("abandoned", "bypassed", "waved_through")
+# A stage counts as saturated at the top of the sweep when it leaves more than this share of
+# what reaches it unserved (whole CI): below saturation a little work is still abandoned
+# (a few patience draws are short), so "more than none" would find a knee everywhere.
+SATURATED_SHARE = 0.05
 
 
 def _daily(frame: pd.DataFrame, column: str) -> float:
@@ -58,15 +62,20 @@ def _daily(frame: pd.DataFrame, column: str) -> float:
     return mean(frame[column]) if column in frame.columns and len(frame) else 0.0
 
 
-def _throughput(ts: pd.DataFrame, column: str, start_day: int, warmup: int) -> float:
-    """Departures per day from `start_day` to the end (cumulative counter, reset at warm-up)."""
-    window = ts[ts.day >= start_day]
+def _throughput(ts: pd.DataFrame, stage: str, start_day: int, warmup: int) -> float:
+    """Artifacts served per day at `stage` from `start_day` to the end.
+
+    Departures (the cumulative `completed_<stage>`, reset at warm-up) less those waved
+    through unread: waving an artifact through is not serving it.
+    """
+    window, column = ts[ts.day >= start_day], f"completed_{stage}"
     if window.empty:
         return math.nan
     previous = ts[ts.day == start_day - 1]
     reset = warmup > 0 and start_day <= warmup
     base = 0.0 if previous.empty or reset else float(previous[column].iloc[0])
-    return (float(window[column].iloc[-1]) - base) / len(window)
+    departures = (float(window[column].iloc[-1]) - base) / len(window)
+    return departures - _daily(window, f"waved_through_{stage}")
 
 
 def run_metrics(record: RunRecord) -> dict[str, float]:
@@ -83,8 +92,7 @@ def run_metrics(record: RunRecord) -> dict[str, float]:
     for stage in utilisation(cfg, 0.0):  # staffed, non-producing, not the market
         if f"queue_{stage}" not in ts.columns:
             continue
-        completed = f"completed_{stage}"
-        late_throughput = _throughput(ts, completed, int(late.day.min()), warmup)
+        late_throughput = _throughput(ts, stage, int(late.day.min()), warmup)
         growth = slope_per_day(second_half.day, second_half[f"queue_{stage}"])
         unserved = {way: _daily(second_half, f"{way}_{stage}") for way in UNSERVED}
         metrics |= {
@@ -94,9 +102,7 @@ def run_metrics(record: RunRecord) -> dict[str, float]:
             f"queue_end_{stage}": float(ts[f"queue_{stage}"].iloc[-1]),
             f"queue_growth_{stage}": growth,
             f"queue_age_hours_{stage}": float(late[f"queue_age_hours_{stage}"].mean()),
-            f"throughput_{stage}": _throughput(
-                ts, completed, max(rollout_day(cfg), warmup), warmup
-            ),
+            f"throughput_{stage}": _throughput(ts, stage, max(rollout_day(cfg), warmup), warmup),
             f"cycle_time_days_{stage}": (
                 float(late[f"wip_{stage}"].mean()) / late_throughput
                 if late_throughput > 0
@@ -181,14 +187,16 @@ def knees(results: pd.DataFrame, cfg: DictConfig) -> pd.DataFrame:
 
     The hinge is fitted to the excess (unserved artifacts a day: queue growth plus work
     abandoned, sent around or waved through), so the knee is found whichever way the excess
-    shows. Found only when there is excess at the highest level (whole 95% CI above 0).
+    shows. Found only when, at the highest level, the stage leaves more than
+    `SATURATED_SHARE` of what reaches it unserved (whole 95% CI).
     """
     rows, plan, top = [], arithmetic(cfg), results.automation_rate.max()
     for stage in [s for s in stages_in(results) if plan.points.get(s) is not None]:
         growth, planned = f"excess_{stage}", f"planned_utilisation_{stage}"
         for arm, arm_rows in results.groupby("arm"):
-            at_top = arm_rows[np.isclose(arm_rows.automation_rate, top)][growth]
-            found = confidence_interval(at_top)["ci_low"] > 0
+            at_top = arm_rows[np.isclose(arm_rows.automation_rate, top)]
+            reached = at_top[growth] + at_top[f"throughput_{stage}"]
+            found = confidence_interval(at_top[growth] / reached)["ci_low"] > SATURATED_SHARE
             for _, group in arm_rows.groupby("replication"):
                 group = group.sort_values("automation_rate")
                 x, y = group[planned].to_numpy(dtype=float), group[growth].to_numpy(dtype=float)
@@ -260,8 +268,8 @@ def knee_lines(knee_stats: pd.DataFrame, step: float) -> list[str]:
     for _, row in knee_stats.iterrows():
         if not row.knee_found:
             lines.append(
-                f"- {row.arm}, {row.stage}: no knee — no excess at the highest level swept "
-                "(CI of the unserved artifacts a day not above 0)"
+                f"- {row.arm}, {row.stage}: no knee — at the highest level swept it leaves no "
+                f"more than {SATURATED_SHARE:.0%} of its work unserved (whole CI)"
             )
             continue
         gap = row.knee_automation_rate_mean - row.predicted_automation_rate

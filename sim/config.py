@@ -129,8 +129,9 @@ class KindConfig:
         prospects_reached: prospects an outreach artifact contacts when it reaches the market.
         messages_per_prospect: messages sent to each prospect reached.
         patience_days: mean patience, in working days, of an artifact of this kind waiting
-            in a queue: its owner abandons it after an exponential time of this mean
+            in a queue: its owner abandons it after a gamma time of this mean
             (`docs/model.md`, "Patience and abandonment"); None: it waits forever.
+        patience_shape: shape of that gamma time (1: exponential, as in Erlang-A).
     """
 
     # assumption: a few per hundred; the org file sets each kind ("Artifacts")
@@ -145,6 +146,10 @@ class KindConfig:
     # form: exponential patience, Erlang-A (Garnett, Mandelbaum & Reiman 2002); values per kind
     # in the org files; None waits forever
     patience_days: float | None = param(None, above=0.0)
+    # assumption: owners know roughly when work goes stale, so few give up within hours of
+    # a days-long patience (shape 4: 2% of a 3-day patience is under 6 hours; exponential,
+    # shape 1, gives 22%); 1 is Erlang-A's exponential, used by the queueing validation
+    patience_shape: float = param(4.0, above=0.0, high=1000.0)
 
 
 @dataclass

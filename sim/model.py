@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 
 import mesa
@@ -128,6 +129,14 @@ class OrgModel(mesa.Model):
         ]
         waits_forever = all(math.isinf(hours) for hours in self.mean_patience_hours)
         self.patience_draws = None if waits_forever else Draws(stream("patience"))
+        self.patience_of_kind: list[Callable[[], float]] = []  # mean-1 draws per kind
+        if self.patience_draws is not None:
+            by_shape: dict[float, Callable[[], float]] = {}
+            for kind in cfg.org.kinds.values():
+                shape = float(kind.patience_shape)
+                if shape not in by_shape:
+                    by_shape[shape] = self.patience_draws.gamma(shape)
+                self.patience_of_kind.append(by_shape[shape])
         self.engine = Engine(
             person_stage=self.staff.stage.tolist(),
             n_stages=len(self.stages.names),
@@ -328,9 +337,9 @@ class OrgModel(mesa.Model):
             self.market.receive_proposal(artifact.defect, self.contact_today)
 
     def patience_hours(self, stage: int, artifact: Artifact) -> float:
-        """How long the owner of an artifact that joins a queue lets it wait (exponential)."""
+        """How long the owner of an artifact that joins a queue lets it wait (gamma, mean P)."""
         mean = self.mean_patience_hours[artifact.kind]
-        return mean * self.patience_draws.exponential() if mean < math.inf else math.inf
+        return mean * self.patience_of_kind[artifact.kind]() if mean < math.inf else math.inf
 
     def abandon(self, artifact: Artifact, stage: int, time: float) -> None:
         """Its owner gave up on a waiting artifact: the service it had is wasted."""

@@ -55,6 +55,17 @@ class Draws:
             next, self._blocks(generator.standard_exponential)
         )
 
+    def gamma(self, shape: float) -> Callable[[], float]:
+        """A source of gamma draws of `shape` and mean 1 (shape 1: the exponential draws).
+
+        Each call makes a new source of blocks from the same generator; make one per shape.
+        """
+        if shape == 1.0:
+            return self.exponential
+        return partial(
+            next, self._blocks(lambda n: self.generator.standard_gamma(shape, n) / shape)
+        )
+
     @staticmethod
     def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
         while True:

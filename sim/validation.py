@@ -268,6 +268,12 @@ def _abandonment_network(cfg: DictConfig, graph) -> QueueingNetwork:
         )
     for i, kind in zip(stations, kinds, strict=True):
         _check_station(graph, names[i], kind, hours_per_day)
+        shape = org.kinds[kind].patience_shape
+        if org.kinds[kind].patience_days is not None and shape != 1:
+            raise ConfigError(
+                f"org.kinds.{kind}.patience_shape: {shape} is not allowed here; Erlang-A "
+                "assumes exponential patience: 1"
+            )
     patience = tuple(
         math.inf
         if org.kinds[kind].patience_days is None

@@ -182,7 +182,7 @@ def test_saturation_knee_sits_where_the_config_puts_utilisation_at_one():
     assert point is not None and 0.15 < point < 0.85
     below, above = round(point - 0.12, 2), round(point + 0.12, 2)
     assert utilisation(cfg, below)["brand_review"] < 1.0 < utilisation(cfg, above)["brand_review"]
-    results, summary = analysed("saturation", [below, above], replications=3, days=80)
+    results, summary = analysed("saturation", [below, above], replications=3, days=140)
     growth = "excess_brand_review"  # unserved a day, whichever way it shows
     under = summary_at(summary, EFFECT_ARM, below)
     over = summary_at(summary, EFFECT_ARM, above)

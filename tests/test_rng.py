@@ -139,3 +139,12 @@ def test_draws_single_kind_sequence_independent_of_block_size(monkeypatch, buffe
     assert [small.uniform() for _ in range(n)] == expected_u
     small_e = Draws(generator(5, 3, "service"))
     assert [small_e.exponential() for _ in range(n)] == expected_e
+
+
+def test_gamma_draws_have_mean_one_and_the_shape_asked_for():
+    draws = Draws(np.random.default_rng(3))
+    four = draws.gamma(4.0)
+    values = np.array([four() for _ in range(40_000)])
+    assert values.mean() == pytest.approx(1.0, abs=0.02)
+    assert values.var() == pytest.approx(1 / 4, rel=0.05)  # Gamma(k, 1/k): variance 1/k
+    assert draws.gamma(1.0) is draws.exponential  # shape 1: the exponential draws themselves
