@@ -60,3 +60,31 @@ class SeedCaseReport(Callback):
             message = f"seed case: {write_seed_case(directory, self.described)}"
             log.info(message)
             print(message)
+
+
+class RemediesReport(Callback):
+    """After the remedies sweep: run the most promising pairs, then write the report."""
+
+    def __init__(self, rank_level: float) -> None:
+        self.rank_level = float(rank_level)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Rank the single policies, run their pairs into the sweep folder, report on all."""
+        from experiments.remedies import changes, promising, results_table, run_pairs, write_report
+        from experiments.runs import load_sweep
+
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        swept = config.hydra.sweeper.params
+        levels = [float(v) for v in str(swept["ai.automation_rate"]).split(",")]
+        given = [
+            o
+            for o in config.hydra.overrides.task
+            if o.split("=")[0] not in ("policy", *swept) and not o.startswith("hydra")
+        ]
+        table = changes(results_table(load_sweep(sweep_dir)))
+        run_pairs(sweep_dir, levels, given, promising(table, self.rank_level))
+        message = (
+            f"remedies: {write_report(sweep_dir, load_sweep(sweep_dir)[0].cfg, self.rank_level)}"
+        )
+        log.info(message)
+        print(message)

@@ -33,6 +33,7 @@ from mesa.visualization import SolaraViz
 import sim
 from sim.config import CONFIG_DIR
 from sim.model import OrgModel
+from sim.policies import available as policy_files
 
 # ------------------------------------------------------------------ reads of the model
 # Every read of the model and its config is in this block: when the model's internals change,
@@ -106,7 +107,7 @@ def scenario_overrides(
 
 def available_policies(config_dir: Path = CONFIG_DIR) -> list[str]:
     """The policies in `configs/policy/` (none while that folder does not exist)."""
-    return sorted(path.stem for path in (config_dir / "policy").glob("*.yaml"))
+    return policy_files(config_dir)
 
 
 def available_organisations(config_dir: Path = CONFIG_DIR) -> list[str]:

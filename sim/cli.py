@@ -220,7 +220,9 @@ def _check_output_folder(cfg: DictConfig, mode: str) -> None:
     """Values interpolated into the output folder cannot move it (no `..`, no absolute part)."""
     keys = ("hydra.run.dir",) if mode == "run" else ("hydra.sweep.dir", "hydra.sweep.subdir")
     for key in keys:
-        template = str(OmegaConf.select(cfg, key, default="") or "")
+        node, leaf = key.rsplit(".", 1)  # the template as written, not resolved
+        parent = OmegaConf.select(cfg, node)
+        template = str(OmegaConf.to_container(parent).get(leaf) or "") if parent else ""
         if "${" not in template:
             continue
         try:

@@ -132,6 +132,8 @@ class KindConfig:
             in a queue: its owner abandons it after a gamma time of this mean
             (`docs/model.md`, "Patience and abandonment"); None: it waits forever.
         patience_shape: shape of that gamma time (1: exponential, as in Erlang-A).
+        critical: a decision that `policy.human_in_the_loop` reviews with a rationale.
+        intangible: high-intangible work that `policy.augmentation_only` keeps human-drafted.
     """
 
     # assumption: a few per hundred; the org file sets each kind ("Artifacts")
@@ -150,6 +152,10 @@ class KindConfig:
     # a days-long patience (shape 4: 2% of a 3-day patience is under 6 hours; exponential,
     # shape 1, gives 22%); 1 is Erlang-A's exponential, used by the queueing validation
     patience_shape: float = param(4.0, above=0.0, high=1000.0)
+    # seed 003 names "proposals, pricing, claims" as the decisions that need a human
+    critical: bool = False
+    # seed 003: customer-facing and judgement work ("thin judgment", "blanketed")
+    intangible: bool = False
 
 
 @dataclass
@@ -530,6 +536,154 @@ class MetricsConfig:
     record_artifacts: bool = False
 
 
+# --------------------------------------------------------------------------- policies
+# The seed's remedies (docs/policies.md), each off by default and switched on by its file in
+# configs/policy/ (`absorb policy=[training,relevance_filter]`); each acts through one named
+# mechanism on the agents or in governance.
+
+
+@dataclass
+class HumanInTheLoopPolicy:
+    """Critical kinds get a careful review with a written rationale.
+
+    Attributes:
+        enabled: the policy is in force.
+        rationale_hours: reviewer hours to write the rationale for one critical artifact.
+    """
+
+    enabled: bool = False
+    # assumption: a short written paragraph per decision, a quarter of an hour
+    rationale_hours: float = param(0.25, low=0.0, high=24.0)
+
+
+@dataclass
+class RelevanceFilterPolicy:
+    """Authors triage their AI drafts against a relevance bar before sending them on.
+
+    Attributes:
+        enabled: the policy is in force.
+        bar: the judged relevance below which a draft is discarded.
+        judgement_sd: standard deviation of the author's error in judging relevance.
+        triage_effort_share: triage hours per AI draft, as a share of the human drafting effort.
+    """
+
+    enabled: bool = False
+    # assumption: a draft more likely irrelevant than relevant to its reader is not sent
+    bar: float = param(0.5, low=0.0, high=1.0)
+    # assumption: authors misjudge relevance by about one Beta sd of the drafts (sd 0.15)
+    judgement_sd: float = param(0.15, low=0.0, high=1.0)
+    # assumption: reading a draft against a checklist takes a tenth of writing it
+    triage_effort_share: float = param(0.1, low=0.0, high=10.0)
+
+
+@dataclass
+class AbsorptionThresholdPolicy:
+    """WIP limits: producers hold drafts while the next stage is past its threshold.
+
+    Attributes:
+        enabled: the policy is in force.
+        threshold_days: the next stage's backlog, in days of its own capacity, above which
+            producers hold new drafts of the kinds going there.
+    """
+
+    enabled: bool = False
+    # a day's backlog is a day's wait (Little's law): past it the stage no longer absorbs
+    # today's work today; the felt-pressure scale is 2 days ("Review")
+    threshold_days: float = param(1.0, above=0.0)
+
+
+@dataclass
+class TrainingPolicy:
+    """Deliberate practice for reviewers: skill kept up, unearned trust slowed.
+
+    Attributes:
+        enabled: the policy is in force.
+        hours_per_week: practice hours per reviewer per week, taken from their attention.
+        skill_recovery_per_week: share of the gap between skill and its ceiling closed by a
+            week of practice.
+        trust_gain_cut: share by which practice cuts the trust gained from a clean AI review.
+    """
+
+    enabled: bool = False
+    hours_per_week: float = param(2.0, low=0.0, high=40.0)  # assumption: a weekly session
+    # assumption: a week's practice on seeded defects closes a tenth of the skill gap
+    skill_recovery_per_week: float = param(0.1, low=0.0, high=1.0)
+    # assumption: seeing what one misses halves the trust a clean-looking pass earns
+    trust_gain_cut: float = param(0.5, low=0.0, high=1.0)
+
+
+@dataclass
+class AugmentationOnlyPolicy:
+    """High-intangible kinds are AI-assisted, not AI-drafted.
+
+    Attributes:
+        enabled: the policy is in force.
+        effort_ratio: producer hours for an AI-assisted draft relative to a human one.
+        human_share: share of the way back from the AI draft's relevance and defect chance to
+            the human ones that the human author keeps.
+    """
+
+    enabled: bool = False
+    # Dell'Acqua et al. 2023 measure 25% faster with full use inside the frontier; assistance
+    # on work kept by the human saves less (assumption: 15%)
+    effort_ratio: float = param(0.85, above=0.0, high=100.0)
+    human_share: float = param(0.8, low=0.0, high=1.0)  # assumption: the human keeps most
+
+
+@dataclass
+class OutcomeKpisPolicy:
+    """Outcome-linked dashboard, and volume that responds to the cost of an outcome.
+
+    Attributes:
+        enabled: the policy is in force.
+    """
+
+    enabled: bool = False
+
+
+@dataclass
+class ProcessRedesignPolicy:
+    """Sequential control steps replaced by one combined, sampled review.
+
+    Attributes:
+        enabled: the policy is in force.
+        sample_share: share of the kind's artifacts the combined review reads.
+    """
+
+    enabled: bool = False
+    # assumption: a risk-based review reads about one in three
+    sample_share: float = param(0.3, above=0.0, high=1.0)
+
+
+@dataclass
+class CapacityAlignmentPolicy:
+    """Downstream hiring in step with the planned load, after a lead time.
+
+    Attributes:
+        enabled: the policy is in force.
+        lead_days: working days from the roll-out to the new people's first shift.
+    """
+
+    enabled: bool = False
+    lead_days: int = param(40, low=0)  # as governance.hire_lead_days: two months to hire
+
+
+@dataclass
+class PolicyConfig:
+    """The remedies a user switches on (`configs/policy/`); all off by default."""
+
+    human_in_the_loop: HumanInTheLoopPolicy = field(default_factory=HumanInTheLoopPolicy)
+    relevance_filter: RelevanceFilterPolicy = field(default_factory=RelevanceFilterPolicy)
+    absorption_threshold: AbsorptionThresholdPolicy = field(
+        default_factory=AbsorptionThresholdPolicy
+    )
+    training: TrainingPolicy = field(default_factory=TrainingPolicy)
+    augmentation_only: AugmentationOnlyPolicy = field(default_factory=AugmentationOnlyPolicy)
+    outcome_kpis: OutcomeKpisPolicy = field(default_factory=OutcomeKpisPolicy)
+    process_redesign: ProcessRedesignPolicy = field(default_factory=ProcessRedesignPolicy)
+    capacity_alignment: CapacityAlignmentPolicy = field(default_factory=CapacityAlignmentPolicy)
+
+
 @dataclass
 class RunConfig:
     """The whole run.
@@ -545,6 +699,7 @@ class RunConfig:
     people: PeopleConfig = field(default_factory=PeopleConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
     task: str = param("run", one_of=TASKS)
     seed: int = param(0, low=0, high=MAX_SEED)  # root seed; every stream derives from it
     # three quarters of 65 working days: the seed case reports "by quarter three" ("Time")
@@ -1194,6 +1349,14 @@ def one_line(error: BaseException, search: SearchPath | None = None, raw: Any = 
             options.append(line)
         group, choice = missing.groups()
         return f"{group}={choice} is not allowed: one of {', '.join(options)}"
+    unloadable = re.search(
+        r"Could not load '(.+)/([^/']+)'", text
+    )  # one of a list, as policy=[...]
+    if unloadable:
+        group, choice = unloadable.groups()
+        folders = [CONFIG_DIR / group] + ([Path(search.primary) / group] if search else [])
+        options = sorted({path.stem for folder in folders for path in folder.glob("*.yaml")})
+        return f"{group}={choice} is not allowed: one of {', '.join(options) or 'none'}"
     if "Cannot find primary config" in text:
         name = search.config_name if search else "config"
         where = search.primary if search else str(CONFIG_DIR)

@@ -72,7 +72,8 @@ class Books:
         row["messages_sent"] = today.messages
         row["ai_assisted_outputs"] = today.ai_assisted
         row["time_saved_hours"] = today.time_saved_hours
-        if model.cfg.metrics.dashboard_counts == "all":
+        outcome_kpis = model.cfg.policy.outcome_kpis.enabled  # a policy counts outcomes too
+        if model.cfg.metrics.dashboard_counts == "all" and not outcome_kpis:
             counted = drafted
         else:  # only what reached an outcome: pipeline-making outreach, used asset, won deal
             counted = (m.qualified_sequences + m.assets_used + m.wins) if m else 0
@@ -135,6 +136,8 @@ class Books:
         row["hires_pending"] = sum(n for _, _, n in model.hires_pending)
         row["bypassed"] = sum(today.bypassed)  # coping: drafts sent around a backed-up review
         row["waved_through"] = sum(today.waved_through)  # coping: passed unread by sampling
+        if model.cfg.policy.relevance_filter.enabled:
+            row["discarded"] = today.discarded  # AI drafts judged below the relevance bar
         patience = model.patience_draws is not None  # only then can work be abandoned
         if patience:
             row["abandoned"] = sum(today.abandoned)

@@ -49,6 +49,7 @@ class Today:
     defects_reviewed: list[int] = field(default_factory=lambda: [0, 0])  # per origin
     defects_caught: list[int] = field(default_factory=lambda: [0, 0])
     escaped: list[int] = field(default_factory=lambda: [0, 0])
+    discarded: int = 0  # AI drafts their authors judged below the relevance bar (a policy)
     bypassed: list[int] = field(default_factory=list)  # per review stage gone around (coping)
     waved_through: list[int] = field(default_factory=list)  # per stage: passed unread (coping)
     time_to_send: list[float] = field(default_factory=list)  # days, per artifact sent
@@ -111,6 +112,8 @@ class OrgModel(mesa.Model):
         self.origin_rng = stream("origin")
         self.bypass_draws = Draws(stream("bypass"))
         self.sampling_draws = Draws(stream("sampling"))
+        # the author's judgement of relevance under the relevance filter (its own stream)
+        self.judgement_draws = stream("judgement")
         self.today = Today()
         self.today.reset(len(self.kinds.names), len(self.stages.names))
         self.pressure = [0.0] * len(self.stages.names)  # felt backlog pressure per stage
@@ -217,9 +220,10 @@ class OrgModel(mesa.Model):
         for name, node in self.graph.nodes(data=True):
             for _ in range(node["headcount"]):
                 stage.append(self.stage_index[name])
-                attention.append(node["attention_hours"])
+                cls = agent_class(node["role"], self.behaviour)
+                attention.append(self._attention_hours(node, cls))
                 connective.append(node["connective_hours"] if self.behaviour else 0.0)
-                classes.append(agent_class(node["role"], self.behaviour))
+                classes.append(cls)
         people = self.cfg.people
         self.staff = Staff(
             np.array(stage, dtype=np.int64),
@@ -244,6 +248,13 @@ class OrgModel(mesa.Model):
             if self.graph.nodes[name]["produces_per_day"]
         ]
 
+    def _attention_hours(self, node: dict, cls: type[Person]) -> float:
+        """A person's daily attention; reviewers give `policy.training` its hours from it."""
+        training = self.cfg.policy.training
+        if training.enabled and issubclass(cls, Reviewer):
+            return max(0.0, node["attention_hours"] - training.hours_per_week / 5.0)
+        return node["attention_hours"]
+
     def _count_people(self) -> None:
         """Headcount, queue capacity and the customer-time mask, from the staff arrays."""
         n_stages = len(self.stages.names)
@@ -255,6 +266,19 @@ class OrgModel(mesa.Model):
         self._customer_time = np.array(
             [isinstance(p, SalesRep) for p in self.people], dtype=bool
         ) & (self.staff.connective_target > 0)
+        # `policy.augmentation_only` protects the connective time of those who make
+        # high-intangible work (customer time, coaching): None when nobody's is protected
+        self.protected = None
+        if self.cfg.policy.augmentation_only.enabled:
+            names, flags = self.kinds.names, self.kinds.intangible
+            intangible = {k for k, flag in zip(names, flags, strict=True) if flag}
+            by_stage = np.array(
+                [
+                    bool(intangible & set(self.graph.nodes[s]["effort_hours"]))
+                    for s in self.stages.names
+                ]
+            )
+            self.protected = by_stage[self.staff.stage]
 
     def add_people(self, stage: int, n: int) -> None:
         """`n` new people join `stage`: agents of its role on its cell, staff rows, servers.
@@ -266,16 +290,16 @@ class OrgModel(mesa.Model):
         node = self.graph.nodes[name]
         people = self.cfg.people
         connective = node["connective_hours"] if self.behaviour else 0.0
+        cls = agent_class(node["role"], self.behaviour)
         self.staff.add(
             n,
             stage,
-            node["attention_hours"],
+            self._attention_hours(node, cls),
             connective,
             skill=people.skill.initial,
             trust=people.trust.initial,
             exhaustion=people.exhaustion.initial,
         )
-        cls = agent_class(node["role"], self.behaviour)
         for _ in range(n):
             person = cls(self, len(self.people), stage, self.network[name])
             self.people.append(person)
@@ -379,7 +403,12 @@ class OrgModel(mesa.Model):
         self.serve_day()
         self.answer_market()
         if self.behaviour:
-            Reviewer.practise(self.staff, self.cfg.people.skill)
+            Reviewer.practise(
+                self.staff,
+                self.cfg.people.skill,
+                self.cfg.policy.training,
+                self.datacollector.reviewer_mask,
+            )
             Person.end_day(self.staff, np.array(self.engine.busy_hours), self.cfg.people.exhaustion)
             self.govern()
         self.datacollector.collect(self)
@@ -399,7 +428,9 @@ class OrgModel(mesa.Model):
             )
             for s in range(len(self.stages.names))
         ]
-        Person.start_day(staff, np.array(self.pressure)[staff.stage], people, self.hours_per_day)
+        Person.start_day(
+            staff, np.array(self.pressure)[staff.stage], people, self.hours_per_day, self.protected
+        )
         self._judge_backlogs(people.coping)
         self.contact_today = self.human_contact_ratio()
         day_start = self.day * self.hours_per_day
@@ -446,6 +477,9 @@ class OrgModel(mesa.Model):
         governance = self.cfg.governance
         if governance.hiring:
             self.hire()
+        aligned = self.cfg.policy.capacity_alignment
+        if aligned.enabled and self.day == self.cfg.ai.rollout_day + aligned.lead_days:
+            self.align_capacity()
         escaped = self.today.escaped_defects
         self.escaped_by_day.append(escaped)
         if self.day < self.cfg.ai.rollout_day:
@@ -460,7 +494,7 @@ class OrgModel(mesa.Model):
             self.control_step_decided_day is not None,
         ):
             self.control_step_decided_day = self.day
-            self.control_steps_pending = len(self.cfg.org.control_steps)
+            self.control_steps_pending = len(self._control_steps()[0])
         decided = self.control_step_decided_day
         if (
             self.control_steps_pending
@@ -472,13 +506,40 @@ class OrgModel(mesa.Model):
     def _put_control_steps_in_place(self) -> None:
         """The decided control steps take effect: the graph and the routing change."""
         self.control_steps_pending = 0
-        added = add_control_steps(
-            self.graph, list(self.cfg.org.control_steps), self.cfg.governance.control_sample_share
-        )
+        added = add_control_steps(self.graph, *self._control_steps())
         if added:
             self.control_steps_added = added
             self.control_step_day = self.day
             self.routing = compile_routing(self.graph, self.stage_index, self.kind_index)
+
+    def _control_steps(self) -> tuple[list, float]:
+        """The control steps governance puts in place, and the share of the kind they read.
+
+        Under `policy.process_redesign` the sequential steps are replaced by one combined
+        review at the first step's stage, reading a sample of the kind.
+        """
+        steps, redesign = list(self.cfg.org.control_steps), self.cfg.policy.process_redesign
+        if redesign.enabled:
+            return steps[:1], redesign.sample_share
+        return steps, self.cfg.governance.control_sample_share
+
+    def align_capacity(self) -> None:
+        """`policy.capacity_alignment`: staff downstream stages for the planned load.
+
+        Every staffed stage that does not produce on a plan is brought to its starting
+        headcount times the growth of its planned load at the automation rate (the saturation
+        control's arithmetic, `sim.capacity.load_growth`), a lead time after the roll-out.
+        """
+        growth = load_growth(self.cfg, float(self.cfg.ai.automation_rate))
+        produces = set(self.producing_stages)
+        for s, name in enumerate(self.stages.names):
+            if self.headcount[s] == 0 or s in produces or s == self.market_stage:
+                continue
+            target = math.ceil(self.initial_headcount[s] * max(growth.get(name, 1.0), 1.0))
+            if target > self.headcount[s]:
+                n = int(target - self.headcount[s])
+                self.add_people(s, n)
+                self.hired += n
 
     def hire(self) -> None:
         """Hire for stages whose backlog stayed high; the people hired earlier start.

@@ -16,6 +16,17 @@ def unit_cost(human_hours: float, effort_ratio: float, automation_rate: float) -
     return human_hours * (1.0 - automation_rate + automation_rate * effort_ratio)
 
 
+def outcome_yield(relevance_human: float, relevance_ai: float, automation_rate: float) -> float:
+    """Expected relevance of a draft relative to a human one when `automation_rate` are AI-made.
+
+    Relevance is what turns a draft into an outcome (a reply, a use, a win), so this is the
+    outcome a draft yields relative to a human draft.
+    """
+    if relevance_human <= 0.0:
+        return 1.0
+    return 1.0 - automation_rate + automation_rate * relevance_ai / relevance_human
+
+
 def volume_multiplier(cost_now: float, cost_before: float, elasticity: float) -> float:
     """How much discretionary volume grows when unit cost falls from `cost_before` to `cost_now`."""
     if cost_before <= 0.0 or cost_now <= 0.0:

@@ -32,6 +32,8 @@ class KindTable:
     market_role: list[str]
     prospects_reached: list[int]
     messages_per_prospect: list[int]
+    critical: list[bool]
+    intangible: list[bool]
 
 
 @dataclass
@@ -45,24 +47,48 @@ class StageTable:
 
 
 def kind_table(cfg) -> KindTable:
-    """Flatten `org.kinds` and `ai.kinds` into per-kind lists."""
+    """Flatten `org.kinds` and `ai.kinds` into per-kind lists.
+
+    Under `policy.augmentation_only`, AI only assists with the kinds marked `intangible`: the
+    policy's effort ratio, and the AI draft's defect chance, relevance and review effort moved
+    back towards the human ones by the policy's `human_share`.
+    """
     kinds, ai = cfg.org.kinds, cfg.ai.kinds
     names = list(kinds)
+    augmentation = cfg.policy.augmentation_only
+
+    def assisted(k: str) -> bool:
+        return augmentation.enabled and k in ai and kinds[k].intangible
+
+    def kept(k: str, human: float, machine: float) -> float:
+        """The AI value, or under assistance most of the way back to the human one."""
+        return (
+            human + (1.0 - augmentation.human_share) * (machine - human) if assisted(k) else machine
+        )
 
     def per_origin(attribute: str) -> list[list[float]]:
         return [
             [
                 getattr(kinds[k], attribute),
-                getattr(ai[k], attribute) if k in ai else getattr(kinds[k], attribute),
+                kept(k, getattr(kinds[k], attribute), getattr(ai[k], attribute))
+                if k in ai
+                else getattr(kinds[k], attribute),
             ]
             for k in names
         ]
 
+    def effort_ratio(k: str) -> float:
+        if k not in ai:
+            return 1.0
+        return augmentation.effort_ratio if assisted(k) else ai[k].effort_ratio
+
     return KindTable(
         names=names,
         ai_drafted=[k in ai for k in names],
-        ai_effort_ratio=[ai[k].effort_ratio if k in ai else 1.0 for k in names],
-        ai_review_effort_ratio=[ai[k].review_effort_ratio if k in ai else 1.0 for k in names],
+        ai_effort_ratio=[effort_ratio(k) for k in names],
+        ai_review_effort_ratio=[
+            kept(k, 1.0, ai[k].review_effort_ratio) if k in ai else 1.0 for k in names
+        ],
         defect_probability=per_origin("defect_probability"),
         relevance_mean=per_origin("relevance_mean"),
         relevance_concentration=[kinds[k].relevance_concentration for k in names],
@@ -70,6 +96,8 @@ def kind_table(cfg) -> KindTable:
         market_role=[kinds[k].market_role for k in names],
         prospects_reached=[int(kinds[k].prospects_reached) for k in names],
         messages_per_prospect=[int(kinds[k].messages_per_prospect) for k in names],
+        critical=[bool(kinds[k].critical) for k in names],
+        intangible=[bool(kinds[k].intangible) for k in names],
     )
 
 

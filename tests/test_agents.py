@@ -278,14 +278,22 @@ def test_sampling_reviewers_wave_work_through_unread(model):
 
 
 def test_backpressure_holds_drafts_while_the_next_stage_is_backed_up(model):
-    coping = model.cfg.people.coping
+    limit = model.cfg.people.coping.backpressure_days
     marketing, asset = model.stage_index["marketing"], model.kind_index["campaign_asset"]
-    assert not Producer.held_back(model, marketing, asset, coping)
+    assert not Producer.held_back(model, marketing, asset, limit)
     brand = model.stage_index["brand_review"]
     model.engine.queued_kinds[brand][asset] = 10_000  # weeks of brand's capacity
-    assert Producer.held_back(model, marketing, asset, coping)
+    assert Producer.held_back(model, marketing, asset, limit)
     outreach = model.kind_index["outreach_sequence"]  # straight to the market: never held
-    assert not Producer.held_back(model, model.stage_index["sales"], outreach, coping)
+    assert not Producer.held_back(model, model.stage_index["sales"], outreach, limit)
+
+
+def test_the_stricter_of_backpressure_and_the_wip_limit_applies(small_cfg):
+    assert Producer.wip_limit_days(OrgModel(small_cfg)) is None  # both off: own queue only
+    cfg = sim.load_config(["people.coping.backpressure=true", "policy=[absorption_threshold]"])
+    assert Producer.wip_limit_days(OrgModel(cfg)) == min(
+        cfg.people.coping.backpressure_days, cfg.policy.absorption_threshold.threshold_days
+    )
 
 
 def test_coping_switched_on_but_never_triggered_changes_nothing():

@@ -82,8 +82,14 @@ def test_organisations_offered_are_those_that_run_with_the_default_ai():
 
 
 def test_an_unknown_control_is_refused_in_one_line():
-    with pytest.raises(TypeError, match="unknown control 'policy_audit'; policies: none"):
+    with pytest.raises(TypeError, match="unknown control 'policy_audit'; policies: policy_abs"):
         app.DashboardModel(**controls(), policy_audit=True)
+
+
+def test_a_policy_checkbox_switches_the_policy_on():
+    model = app.DashboardModel(**controls(), policy_training=True)
+    assert model.cfg.policy.training.enabled and model.settings["policies"] == ["training"]
+    assert not model.cfg.policy.relevance_filter.enabled
 
 
 # ------------------------------------------------------------------ the model

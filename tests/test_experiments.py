@@ -380,3 +380,26 @@ def test_effect_sweep_callback_writes_results_summary_figures_and_report(tmp_pat
     (tmp_path / "summary.parquet").unlink()
     assert reanalyse([str(tmp_path)]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "summary.parquet"), summary)
+
+
+# ---------------------------------------------------------------------------- remedies
+def test_remedies_are_paired_with_the_baseline_of_their_replication():
+    from experiments.remedies import MEASURES, changes, promising, verdict
+
+    rows = []
+    for replication, noise in enumerate((0.0, 10.0, -10.0)):  # shared by both: paired away
+        for name, pipeline, hours in (("baseline", 100.0, 200.0), ("filter", 110.0, 210.0)):
+            rows.append(
+                {"remedy": name, "automation_rate": 0.85, "replication": replication}
+                | {m: 1.0 for m in MEASURES}
+                | {"qualified_pipeline": pipeline + noise, "total_human_hours": hours + noise}
+            )
+    table = changes(pd.DataFrame(rows))
+    (row,) = table.itertuples()
+    assert row.remedy == "filter" and row.n == 3
+    assert row.qualified_pipeline_ci_low > 0 and row.total_human_hours_ci_low > 0  # in %
+    assert row.escaped_defects_mean == 0 and row.win_rate_mean == 0
+    assert promising(table, 0.85) == ["filter"]
+    assert verdict(table, "filter") == (
+        "improves qualified pipeline (at 0.85); costs total human hours (at 0.85)."
+    )

@@ -79,7 +79,13 @@ class Person(FixedAgent):
 
     # ------------------------------------------------------------------ once a day, everyone
     @staticmethod
-    def start_day(staff: Staff, felt_pressure: np.ndarray, people, hours_per_day: float) -> None:
+    def start_day(
+        staff: Staff,
+        felt_pressure: np.ndarray,
+        people,
+        hours_per_day: float,
+        protected: np.ndarray | None = None,
+    ) -> None:
         """Everyone sets today's hours: connective time and queue hours, given felt pressure.
 
         The backlog crowds out coaching and customer time (when `connective_crowd_out`), and
@@ -91,11 +97,14 @@ class Person(FixedAgent):
             felt_pressure: the pressure each person feels (their stage's).
             people: the `people` config.
             hours_per_day: length of the working day.
+            protected: people whose connective time the backlog cannot crowd out (a policy).
         """
         if people.connective_crowd_out:
             staff.connective_hours = exhaustion.connective_hours(
                 staff.connective_target, felt_pressure
             )
+            if protected is not None:
+                staff.connective_hours[protected] = staff.connective_target[protected]
         tiring = people.exhaustion
         staff.shift_hours = exhaustion.shift_hours(
             staff.attention_hours,

@@ -34,8 +34,10 @@ class Producer(Person):
 
         They stop planning while their own queue holds more than `max_backlog_days` of their
         capacity. Otherwise volume responds to unit cost: each kind's target per person grows
-        by `(cost now / cost before)^(-elasticity)` as AI makes drafts cheaper. The team shares
-        its targets, so it plans as one: a Poisson draw around headcount × target × response.
+        by `(cost now / cost before)^(-elasticity)` as AI makes drafts cheaper; under
+        `policy.outcome_kpis` the cost is that of an expected outcome (unit cost over the
+        relative relevance of the drafts, `production.outcome_yield`). The team shares its
+        targets, so it plans as one: a Poisson draw around headcount × target × response.
 
         Args:
             model: the organisation model.
@@ -47,30 +49,45 @@ class Producer(Person):
         node = model.graph.nodes[model.stages.names[stage]]
         if not node["produces_per_day"] or model.backlog_days(stage) >= params.max_backlog_days:
             return
-        kinds, coping = model.kinds, model.cfg.people.coping
+        kinds, limit = model.kinds, Producer.wip_limit_days(model)
+        outcomes = model.cfg.policy.outcome_kpis.enabled
         for kind, per_person in node["produces_per_day"].items():
             k = model.kind_index[kind]
-            if coping.backpressure and Producer.held_back(model, stage, k, coping):
+            if limit is not None and Producer.held_back(model, stage, k, limit):
                 continue
             human_hours = model.stages.effort[stage][k]
             rate = automation if kinds.ai_drafted[k] else 0.0
             cost = production.unit_cost(human_hours, kinds.ai_effort_ratio[k], rate)
+            if outcomes:
+                cost /= production.outcome_yield(*kinds.relevance_mean[k], rate)
             response = production.volume_multiplier(cost, human_hours, params.volume_elasticity)
             expected = model.headcount[stage] * per_person * response
             count = production.planned_volume(model.production_rng, expected)
             Producer.draft(model, k, stage, count, day_start, automation)
 
     @staticmethod
-    def held_back(model, stage: int, kind: int, coping) -> bool:
+    def wip_limit_days(model) -> float | None:
+        """The downstream backlog producers respect, in days (None: they look only at theirs).
+
+        Backpressure they notice by themselves (`people.coping.backpressure`), or the WIP
+        limit of `policy.absorption_threshold`; with both, the stricter.
+        """
+        coping, policy = model.cfg.people.coping, model.cfg.policy.absorption_threshold
+        limits = [coping.backpressure_days] if coping.backpressure else []
+        limits += [policy.threshold_days] if policy.enabled else []
+        return min(limits) if limits else None
+
+    @staticmethod
+    def held_back(model, stage: int, kind: int, limit_days: float) -> bool:
         """Whether producers hold new drafts of `kind`: backpressure they can see.
 
         They notice what waits downstream of their own work: while the stage the kind goes to
-        next holds more than `backpressure_days` of that stage's capacity, they draft none.
+        next holds more than `limit_days` of that stage's capacity, they draft none.
         """
         following = model.routing.certain[stage][kind]
         if following is None or following == model.market_stage:
             return False
-        return model.backlog_days(following) > coping.backpressure_days
+        return model.backlog_days(following) > limit_days
 
     @staticmethod
     def draft(model, kind: int, stage: int, count: int, day_start: float, automation: float):
@@ -105,14 +122,46 @@ class Producer(Person):
                 hours *= self.model.cfg.people.production.rework_effort_share
             elif artifact.origin == AI:
                 hours *= self.ai_effort_ratio[artifact.kind]
+                if self.filters(artifact):  # and the author reads it against the bar
+                    hours += self.triage_hours(artifact)
         return hours * self.model.service_draws.exponential() if self.exponential else hours
+
+    def filters(self, artifact: Artifact) -> bool:
+        """Whether `policy.relevance_filter` has this AI first draft triaged by its author."""
+        return (
+            self.model.cfg.policy.relevance_filter.enabled
+            and artifact.origin == AI
+            and artifact.author == self.stage
+            and self.model.kinds.produced_on[artifact.kind] == "plan"
+        )
+
+    def triage_hours(self, artifact: Artifact) -> float:
+        """Hours to judge one AI draft against the relevance bar."""
+        return (
+            self.model.cfg.policy.relevance_filter.triage_effort_share * self.effort[artifact.kind]
+        )
+
+    def triage(self, artifact: Artifact) -> bool:
+        """The author judges the draft's relevance, with error: keep it (True) or discard it.
+
+        The judgement draws on its own stream, `judgement`; the hours were part of the work.
+        """
+        policy = self.model.cfg.policy.relevance_filter
+        judged = artifact.relevance + policy.judgement_sd * self.model.judgement_draws.normal()
+        self.today.hidden_validation_hours += self.triage_hours(artifact)
+        return judged >= policy.bar
 
     def finish(self, artifact: Artifact, time: float) -> int:
         """A draft or a fix is done: book it, then hand it on (perhaps around its review)."""
         if artifact.author != self.stage:
             self.today.other_hours += artifact.work
             return self.hand_off(artifact)
+        first_draft = not artifact.rework_due and artifact.reworks == 0
         self.finish_draft(artifact)
+        if first_draft and self.filters(artifact) and not self.triage(artifact):
+            self.today.discarded += 1
+            artifact.defect = False  # nobody will read it: it cannot escape
+            return -1
         following = self.hand_off(artifact)
         if following in self.model.bypassed_reviews:
             return self.go_around(artifact, following)

@@ -42,6 +42,10 @@ class Reviewer(Person):
         self.ai_review_effort_ratio = model.kinds.ai_review_effort_ratio
         self.coping = model.cfg.people.coping
         self.sampling = model.sampling  # per stage: sampling today (updated in place)
+        # `policy.human_in_the_loop`: the kinds read with care and a rationale (else none)
+        in_the_loop = model.cfg.policy.human_in_the_loop.enabled
+        self.careful = [in_the_loop and flag for flag in model.kinds.critical]
+        self.rationale_hours = model.cfg.policy.human_in_the_loop.rationale_hours
 
     @property
     def skill(self) -> float:
@@ -57,10 +61,11 @@ class Reviewer(Person):
         """How carefully this reviewer reads the artifact (1 = fully, 0 = rubber stamp).
 
         They defer to AI output in proportion to their trust in it, and skim when their
-        stage's backlog presses.
+        stage's backlog presses. A critical decision under `policy.human_in_the_loop` gets no
+        deference: they read it as if they did not trust the machine at all.
         """
         return review.vigilance(
-            self.staff.trust[self.index],
+            0.0 if self.careful[artifact.kind] else self.staff.trust[self.index],
             artifact.origin == AI,
             self.pressure[self.stage],
             self.params.trust_weight,
@@ -76,13 +81,16 @@ class Reviewer(Person):
         hours = self.effort[artifact.kind]
         if artifact.origin == AI:
             hours *= self.model.kinds.ai_review_effort_ratio[artifact.kind]
-        return review.review_hours(
+        hours = review.review_hours(
             hours, self.model.pressure[self.stage], self.params.skim_effort_cut
         )
+        return hours + self.rationale_hours if self.careful[artifact.kind] else hours
 
     def work_hours(self, artifact: Artifact) -> float:
         """Pick the artifact up: decide how carefully to read it and how long that takes."""
-        artifact.waved = self.sampling[self.stage] and self.waves_through()
+        artifact.waved = (
+            self.sampling[self.stage] and not self.careful[artifact.kind] and self.waves_through()
+        )
         if artifact.waved:
             hours = self.effort[artifact.kind] * self.coping.waved_effort_share
         else:
@@ -149,26 +157,29 @@ class Reviewer(Person):
         A missed defect looks like a clean pass, so trust grows fastest where it is least
         earned. Held when `people.trust.fixed` (the automation-bias control).
         """
-        trust = self.trust_params
+        trust, training = self.trust_params, self.model.cfg.policy.training
+        gain = trust.gain_per_clean_review
+        if training.enabled:  # practice shows what a clean-looking pass can hide
+            gain *= 1.0 - training.trust_gain_cut
         if not trust.fixed:
             self.staff.trust[self.index] = learning.updated_trust(
-                self.staff.trust[self.index],
-                caught_defect,
-                trust.gain_per_clean_review,
-                trust.loss_per_caught_defect,
+                self.staff.trust[self.index], caught_defect, gain, trust.loss_per_caught_defect
             )
 
     # ------------------------------------------------------------------ once a day, everyone
     @staticmethod
-    def practise(staff: Staff, skill) -> None:
+    def practise(staff: Staff, skill, training=None, reviewers: np.ndarray | None = None) -> None:
         """Skill moves once a day, for every reviewer at once.
 
         Careful reviews train it, waved-through ones let it erode; a day without reviews
-        changes nothing.
+        changes nothing. Under `policy.training` the reviewers' deliberate practice then closes
+        a share of the gap to the skill's ceiling (its initial value) each working day.
 
         Args:
             staff: everyone's state (the day's review tallies included).
             skill: the `people.skill` config.
+            training: the `policy.training` config (None: no training).
+            reviewers: who trains (a mask over the staff).
         """
         reviews = np.array(staff.reviews, dtype=float)
         worked = reviews > 0
@@ -184,3 +195,7 @@ class Reviewer(Person):
             skill.learning_per_day,
             skill.atrophy_per_day,
         )
+        if training is not None and training.enabled and reviewers is not None:
+            daily = training.skill_recovery_per_week / 5.0
+            gap = np.maximum(skill.initial - staff.skill, 0.0)
+            staff.skill = np.where(reviewers, staff.skill + daily * gap, staff.skill)
