@@ -255,6 +255,11 @@ def _job(cfg: DictConfig) -> None:
         f"automation {cfg.ai.automation_rate:g} -> {directory}",
         flush=True,
     )
+    if cfg.task == "audit":
+        from sim.audit import run_audit
+
+        run_audit(cfg, directory)
+        return
     if cfg.task == "validate_queueing":
         from sim.validation import run_validation
 

@@ -40,7 +40,7 @@ ROLES = (
 SERVICE_DISTRIBUTIONS = ("deterministic", "exponential")
 PRODUCED_ON = ("plan", "meeting", "qualified")
 MARKET_ROLES = ("outreach", "asset", "proposal", "internal")
-TASKS = ("run", "validate_queueing")
+TASKS = ("run", "validate_queueing", "audit")
 DASHBOARD_COUNTS = ("all", "outcome_linked")
 
 # Bounds on what is sane: beyond them a run is a typo, or would take hours and fill the disk.

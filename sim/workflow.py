@@ -169,6 +169,26 @@ def routing_matrix(graph: nx.DiGraph, kind: str, stages: list[str]) -> np.ndarra
     return matrix
 
 
+def visit_rates(graph: nx.DiGraph, kind: str, entering: dict[str, float]) -> np.ndarray:
+    """Artifacts of `kind` per day visiting each stage (graph order): the traffic equations."""
+    stages = list(graph.nodes)
+    gamma = np.array([entering.get(stage, 0.0) for stage in stages])
+    return np.linalg.solve((np.eye(len(stages)) - routing_matrix(graph, kind, stages)).T, gamma)
+
+
+def offered_arrivals(
+    graph: nx.DiGraph, kind_arrivals: dict[str, dict[str, float]]
+) -> dict[str, float]:
+    """Artifacts per day that reach each stage and need its work (kinds it has effort for)."""
+    stages = list(graph.nodes)
+    arrivals = dict.fromkeys(stages, 0.0)
+    for kind, entering in kind_arrivals.items():
+        for stage, rate in zip(stages, visit_rates(graph, kind, entering), strict=True):
+            if graph.nodes[stage]["effort_hours"].get(kind, 0.0) > 0:
+                arrivals[stage] += rate
+    return arrivals
+
+
 def offered_load(graph: nx.DiGraph, kind_arrivals: dict[str, dict[str, float]]) -> dict[str, float]:
     """Hours of work per day that reach each stage, from the traffic equations.
 
@@ -183,9 +203,7 @@ def offered_load(graph: nx.DiGraph, kind_arrivals: dict[str, dict[str, float]]) 
     stages = list(graph.nodes)
     load = dict.fromkeys(stages, 0.0)
     for kind, entering in kind_arrivals.items():
-        gamma = np.array([entering.get(stage, 0.0) for stage in stages])
-        routing = routing_matrix(graph, kind, stages)
-        rates = np.linalg.solve((np.eye(len(stages)) - routing).T, gamma)
+        rates = visit_rates(graph, kind, entering)
         for i, stage in enumerate(stages):
             load[stage] += rates[i] * graph.nodes[stage]["effort_hours"].get(kind, 0.0)
     return load

@@ -262,13 +262,18 @@ def shot(page, selector: str, tries: int = 20) -> bytes:
     raise AssertionError(f"{selector} kept changing for {tries / 2:g} s")
 
 
-def settled(page, locator, tries: int = 15) -> str:
-    """The locator's text once it has stopped changing for a second (fails if it never does)."""
-    text = locator.inner_text()
+def settled(page, locator, tries: int = 30, quiet: int = 4) -> str:
+    """The locator's text once it has not changed for `quiet` seconds (fails if it never does).
+
+    A step under way when Pause is pressed still lands, and on a loaded machine one step (a
+    month of days and five panels drawn) can take several seconds.
+    """
+    text, unchanged = locator.inner_text(), 0
     for _ in range(tries):
         page.wait_for_timeout(1000)
         now = locator.inner_text()
-        if now == text:
+        unchanged = unchanged + 1 if now == text else 0
+        if unchanged >= quiet:
             return now
         text = now
     raise AssertionError(f"still changing after {tries} s: {text}")
