@@ -159,6 +159,7 @@ class Engine:
         self._events: list[tuple[float, int, int, int]] = []  # time, order, code, target
         # patience deadlines: time, order (from the events' sequence), stage, artifact, wait
         self._deadlines: list[tuple[float, int, int, Artifact, int]] = []
+        self._sweep_deadlines_at = 64  # their number that triggers the next sweep of stale ones
         self._sequence = count()
         self._sources: list[
             tuple[int, float, Callable[[float], Artifact], Callable[[], float]]
@@ -328,7 +329,7 @@ class Engine:
             if patience < math.inf:
                 artifact.waits += 1
                 deadlines = self._deadlines
-                if len(deadlines) > 2 * self.queued() + 64:
+                if len(deadlines) > self._sweep_deadlines_at:
                     self._forget_stale_deadlines()
                 heapq.heappush(
                     deadlines,
@@ -340,6 +341,8 @@ class Engine:
         deadlines = self._deadlines  # in place: `run_until` holds the list
         deadlines[:] = [d for d in deadlines if d[3].waiting_at == d[2] and d[3].waits == d[4]]
         heapq.heapify(deadlines)
+        # next sweep once the heap has doubled: amortised, each deadline is visited O(1) times
+        self._sweep_deadlines_at = 2 * len(deadlines) + 64
 
     def _next_waiting(self, stage: int) -> Artifact:
         """Take the queue's oldest artifact still waiting (abandoned ones are passed over)."""
