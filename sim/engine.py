@@ -308,16 +308,28 @@ class Engine:
             return
         artifact.entered = time
         self.arrivals[stage] += 1
-        self.area[stage] += self.in_stage[stage] * (time - self.last_change[stage])
-        self.last_change[stage] = time
-        self.in_stage[stage] += 1
+        in_stage, last_change = self.in_stage, self.last_change
+        self.area[stage] += in_stage[stage] * (time - last_change[stage])
+        last_change[stage] = time
+        in_stage[stage] += 1
         idle = self.idle[stage]
-        shift_end = self.shift_end
-        while idle:
-            person = idle.popleft()
-            if shift_end[person] > time:
-                self._start(stage, person, artifact, time)
-                return
+        if idle:
+            shift_end = self.shift_end
+            while idle:
+                person = idle.popleft()
+                if shift_end[person] > time:  # `_start`, inline: this runs once per service
+                    artifact.started = time
+                    self.holding[person] = artifact
+                    work = artifact.work = self.work_hours[person](artifact)
+                    self.remaining[person] = work
+                    self.segment_start[person] = time
+                    if time + work <= shift_end[person]:
+                        heapq.heappush(
+                            self._events, (time + work, next(self._sequence), _COMPLETE, person)
+                        )
+                    else:
+                        self._pausing.append(person)
+                    return
         # nobody free: it joins the queue, and its owner's patience starts to run
         self.queues[stage].append(artifact)
         self.queued_entered_sum[stage] += time
