@@ -15,6 +15,11 @@ Behaviour enters through hooks: one pair per person (the person's agent) and one
   has just joined before its owner abandons it (`inf`: forever); `on_abandon(artifact, stage,
   time)` is called when that happens. Abandoned work counts as `dropped`.
 
+Patience deadlines are kept apart from the events, in a heap of their own: most artifacts are
+served long before their owner's patience runs out, and the stale deadlines are dropped in
+bulk when they outnumber the live ones, instead of being popped one by one from the event
+heap. Deadlines and events are still taken in one order (time, then the order they were set).
+
 With exponential service, Poisson arrivals and shifts covering the whole clock, this is an
 exact open queueing network, which is how `sim.validation` checks it against theory.
 """
@@ -29,7 +34,6 @@ from itertools import count
 
 _COMPLETE = 1
 _SOURCE = 2
-_ABANDON = 3
 
 
 class Artifact:
@@ -153,7 +157,9 @@ class Engine:
         self.patience_hours = patience_hours
         self.on_abandon = on_abandon
         self._events: list[tuple[float, int, int, int]] = []  # time, order, code, target
-        self._abandoning: dict[int, tuple[int, Artifact, int]] = {}  # stage, artifact, wait
+        # patience deadlines: time, order (from the events' sequence), stage, artifact, wait
+        self._deadlines: list[tuple[float, int, int, Artifact, int]] = []
+        self._sweep_deadlines_at = 64  # their number that triggers the next sweep of stale ones
         self._sequence = count()
         self._sources: list[
             tuple[int, float, Callable[[float], Artifact], Callable[[], float]]
@@ -302,16 +308,28 @@ class Engine:
             return
         artifact.entered = time
         self.arrivals[stage] += 1
-        self.area[stage] += self.in_stage[stage] * (time - self.last_change[stage])
-        self.last_change[stage] = time
-        self.in_stage[stage] += 1
+        in_stage, last_change = self.in_stage, self.last_change
+        self.area[stage] += in_stage[stage] * (time - last_change[stage])
+        last_change[stage] = time
+        in_stage[stage] += 1
         idle = self.idle[stage]
-        shift_end = self.shift_end
-        while idle:
-            person = idle.popleft()
-            if shift_end[person] > time:
-                self._start(stage, person, artifact, time)
-                return
+        if idle:
+            shift_end = self.shift_end
+            while idle:
+                person = idle.popleft()
+                if shift_end[person] > time:  # `_start`, inline: this runs once per service
+                    artifact.started = time
+                    self.holding[person] = artifact
+                    work = artifact.work = self.work_hours[person](artifact)
+                    self.remaining[person] = work
+                    self.segment_start[person] = time
+                    if time + work <= shift_end[person]:
+                        heapq.heappush(
+                            self._events, (time + work, next(self._sequence), _COMPLETE, person)
+                        )
+                    else:
+                        self._pausing.append(person)
+                    return
         # nobody free: it joins the queue, and its owner's patience starts to run
         self.queues[stage].append(artifact)
         self.queued_entered_sum[stage] += time
@@ -322,9 +340,21 @@ class Engine:
             patience = self.patience_hours(stage, artifact)
             if patience < math.inf:
                 artifact.waits += 1
-                key = next(self._sequence)
-                self._abandoning[key] = (stage, artifact, artifact.waits)
-                heapq.heappush(self._events, (time + patience, key, _ABANDON, key))
+                deadlines = self._deadlines
+                if len(deadlines) > self._sweep_deadlines_at:
+                    self._forget_stale_deadlines()
+                heapq.heappush(
+                    deadlines,
+                    (time + patience, next(self._sequence), stage, artifact, artifact.waits),
+                )
+
+    def _forget_stale_deadlines(self) -> None:
+        """Drop, in one pass, the deadlines of artifacts no longer waiting in that queue."""
+        deadlines = self._deadlines  # in place: `run_until` holds the list
+        deadlines[:] = [d for d in deadlines if d[3].waiting_at == d[2] and d[3].waits == d[4]]
+        heapq.heapify(deadlines)
+        # next sweep once the heap has doubled: amortised, each deadline is visited O(1) times
+        self._sweep_deadlines_at = 2 * len(deadlines) + 64
 
     def _next_waiting(self, stage: int) -> Artifact:
         """Take the queue's oldest artifact still waiting (abandoned ones are passed over)."""
@@ -385,7 +415,12 @@ class Engine:
         departures, sojourn_sum, wait_sum = self.departures, self.sojourn_sum, self.wait_sum
         work_hours, finish, arrive = self.work_hours, self.finish, self.arrive
         record_visits, pausing = self.record_visits, self._pausing
+        abandon, deadlines = self._abandon, self._deadlines
         while events and events[0][0] <= end:
+            if deadlines and deadlines[0] < events[0]:  # (time, order): never ties
+                time, _, stage, artifact, waits = pop(deadlines)
+                abandon(stage, artifact, waits, time)
+                continue
             time, _, code, target = pop(events)
             if code == _COMPLETE:
                 person = target
@@ -428,14 +463,14 @@ class Engine:
                 else:
                     self.done += 1
                     self.on_done(artifact, -1, time)
-            elif code == _SOURCE:
+            else:
                 stage, mean_gap, make, exponential = self._sources[target]
                 push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target))
                 self.created += 1
                 arrive(stage, make(time), time)
-            else:
-                stage, artifact, waits = self._abandoning.pop(target)
-                self._abandon(stage, artifact, waits, time)
+        while deadlines and deadlines[0][0] <= end:  # after the last event of the period
+            time, _, stage, artifact, waits = pop(deadlines)
+            abandon(stage, artifact, waits, time)
         self.now = end
         self._settle_pauses(end)
         for stage in range(len(self.queues)):
