@@ -190,6 +190,7 @@ def _check_sweep(composer: Composer, overrides: list[str]) -> None:
     except Exception as error:  # Hydra's grammar and sweep errors
         raise ConfigError(one_line(error, composer.search)) from None
     bases: dict[tuple[str, ...], tuple[DictConfig, DictConfig]] = {}
+    folders: dict[Path, list[str]] = {}
     for job in jobs:
         parsed = parser.parse_overrides(job)
         structural = tuple(
@@ -203,7 +204,15 @@ def _check_sweep(composer: Composer, overrides: list[str]) -> None:
         composed, light = bases[structural]
         job_cfg = composer.apply(light, values)
         _check_job(job_cfg, "sweep", composed)
-        _check_folder_holds_the_same(_job_folder(job_cfg, parsed, master), job_cfg)
+        folder = _job_folder(job_cfg, parsed, master)
+        if folder is not None and folders.setdefault(folder, job) is not job:
+            raise ConfigError(
+                f"hydra.sweep.subdir = {str(OmegaConf.select(job_cfg, 'hydra.sweep.subdir'))!r} "
+                f"is not allowed: two jobs would share the folder {folder} "
+                f"({' '.join(folders[folder])} | {' '.join(job)}); name every swept key in it "
+                "(by default it names every override)"
+            )
+        _check_folder_holds_the_same(folder, job_cfg)
     try:
         sweep_dir: Path | None = Path(str(master.hydra.sweep.dir))
     except Exception:  # an interpolation only Hydra's job can resolve
@@ -335,7 +344,8 @@ def _job(cfg: DictConfig) -> None:
             sys.exit(2)
         outcome = "refused"
     except OSError as error:  # a full disk, a folder one may not write: one line per run
-        print(f"absorb: error: {directory}: the run was not written: {error}", file=sys.stderr)
+        written = "" if str(error).startswith("the run is written") else "the run was not written: "
+        print(f"absorb: error: {directory}: {written}{error}", file=sys.stderr)
         if not sweep:
             sys.exit(1)
         outcome = "failed"
@@ -384,7 +394,11 @@ def _run_job(cfg: DictConfig, hydra_cfg: DictConfig, directory: Path) -> str:
     except RunExists:  # another job committed it meanwhile
         return _run_job(cfg, hydra_cfg, directory)
     if cfg.store:
-        append_to_store(result, Path(str(cfg.store)), directory, list(hydra_cfg.overrides.task))
+        try:
+            append_to_store(result, Path(str(cfg.store)), directory, list(hydra_cfg.overrides.task))
+        except OSError as error:
+            message = f"the run is written, its record not appended to {cfg.store}: {error}"
+            raise OSError(message) from error
     headline = result.summary["headline"]
     for key in (
         "dashboard_change",

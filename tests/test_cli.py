@@ -106,6 +106,10 @@ SWEEPS = [
     (["-m", "org.name=ok,../../x"], "'../../x'"),
     (["-m", "hydra.run.dir=a,b"], "hydra.run.dir"),
     (["-m", "org=default,../../x"], "org=../../x"),
+    (
+        ["-m", "experiment=dashboard_illusion", "ai.automation_rate=0.0", "seed=0,1"],
+        "two jobs would share the folder",
+    ),
 ]
 
 ORG_FILES = [

@@ -511,3 +511,39 @@ def test_a_killed_sweep_leaves_no_workers_and_its_rerun_runs_only_the_rest(tmp_p
     report = (killed / "report.md").read_text()
     assert "- found 5 of 6 planned runs (missing: control arm at 1)" in report
     assert "not known (no runs at 1)" in report
+
+
+def test_the_gatherer_reads_exactly_the_planned_complete_runs(tmp_path):
+    from experiments.runs import load_sweep, planned_jobs, run_folders
+    from sim.outputs import write_run
+
+    def job(folder: Path, *overrides: str) -> None:
+        result = sim.run(sim.load_config([*overrides, "ai.rollout_day=4"]), progress=False)
+        write_run(result, folder, figures=False)
+        (folder / ".hydra").mkdir()
+        OmegaConf.save(OmegaConf.create(list(overrides)), folder / ".hydra" / "overrides.yaml")
+
+    sweep = tmp_path / "sweep"
+    job(sweep / "planned", "seed=0", "days=12", "replications=2")
+    job(sweep / "stale", "seed=0", "days=14", "replications=1")  # an earlier command's run
+    job(sweep / ".killed.staging-host-1-ab", "seed=1", "days=12", "replications=2")
+    (sweep / "partial").mkdir()  # a run of an older layout killed between its files
+    (sweep / "partial" / "summary.json").write_text("{}")
+    (sweep / "partial" / "config.yaml").write_text("seed: 2\n")
+    hydra = {
+        "sweeper": {"params": {"seed": "0,1"}},
+        "overrides": {"task": ["days=12", "replications=2"]},
+    }
+    OmegaConf.save(OmegaConf.create({"hydra": hydra}), sweep / "multirun.yaml")
+    planned = planned_jobs(sweep)
+    assert sorted(map(sorted, planned)) == [
+        ["days=12", "replications=2", "seed=0"],
+        ["days=12", "replications=2", "seed=1"],
+    ]
+    assert [f.name for f in run_folders(sweep)] == ["planned", "stale"]  # complete, not hidden
+    records = load_sweep(sweep, planned)
+    assert [(r.folder.name, r.replication, int(r.cfg.days)) for r in records] == [
+        ("planned", 0, 12),
+        ("planned", 1, 12),
+    ]
+    assert [r.path.name for r in records] == ["seed=0", "seed=1"]
