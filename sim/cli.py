@@ -184,7 +184,8 @@ def _check_sweep(composer: Composer, overrides: list[str]) -> None:
     params = master.hydra.sweeper.get("params") or {}
     task = [f"{key}={value}" for key, value in params.items()]
     task += list(master.hydra.overrides.task)
-    hydra_overrides = list(master.hydra.overrides.hydra)
+    # as typed: a quoted interpolation (`'seed=${seed}'`) must not be resolved on reading
+    hydra_overrides = list(OmegaConf.to_container(master.hydra.overrides.hydra, resolve=False))
     try:
         jobs = BasicSweeper.split_arguments(parser.parse_overrides(task), None)[0]
     except Exception as error:  # Hydra's grammar and sweep errors
@@ -242,11 +243,13 @@ def _job_folder(cfg: DictConfig, parsed: list[Any], master: DictConfig) -> Path 
     subdir = str(sweep.get("subdir") or "")
     for form in ("${hydra:job.override_dirname}", "${hydra.job.override_dirname}"):
         subdir = subdir.replace(form, dirname.replace("$", "\\$"))
-    named = copy.copy(cfg)
-    with open_dict(named):
-        named.hydra = {"sweep": {"dir": sweep.get("dir"), "subdir": subdir}}
-    top, below = _resolved(named, "hydra.sweep.dir"), _resolved(named, "hydra.sweep.subdir")
-    return None if top is None or below is None else top / below
+    key = "_absorb_job_folder"  # resolved in the job's own config, then removed
+    with open_dict(cfg):
+        cfg[key] = f"{sweep.get('dir')}/{subdir}"
+        try:
+            return _resolved(cfg, key)
+        finally:
+            del cfg[key]
 
 
 def _check_folder_holds_the_same(folder: Path | None, cfg: DictConfig) -> None:
