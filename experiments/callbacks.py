@@ -14,6 +14,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
+LEVEL = "ai.automation_rate="
 
 
 def report_sweep(sweep_dir: Path, effect: Any) -> str:
@@ -87,13 +88,15 @@ class RemediesReport(Callback):
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         swept = config.hydra.sweeper.params
-        levels = [float(v) for v in str(swept["ai.automation_rate"]).split(",")]
         given = [
             o
             for o in config.hydra.overrides.task
             if o.split("=")[0] not in ("policy", *swept) and not o.startswith("hydra")
         ]
         planned = planned_jobs(sweep_dir)
+        levels = sorted(  # the sweep's levels, as launched (the command line may narrow them)
+            {float(o.split("=", 1)[1]) for job in planned or [] for o in job if o.startswith(LEVEL)}
+        ) or [float(v) for v in str(swept["ai.automation_rate"]).split(",")]
         singles = load_sweep(sweep_dir, planned)
         found = f"found {found_jobs(singles, planned or [])} of {len(planned or [])} planned runs"
         if not singles:
