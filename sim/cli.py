@@ -380,16 +380,18 @@ def _run_job(cfg: DictConfig, hydra_cfg: DictConfig, directory: Path) -> str:
         flush=True,
     )
     if cfg.task in ("audit", "validate_queueing"):  # reports of their own, written in place
-        directory.mkdir(parents=True, exist_ok=True)
-        write_hydra(cfg, hydra_cfg, directory)
-        if cfg.task == "audit":
-            from sim.audit import run_audit
+        try:
+            if cfg.task == "audit":
+                from sim.audit import run_audit
 
-            run_audit(cfg, directory)
-        else:
-            from sim.validation import run_validation
+                run_audit(cfg, directory)
+            else:
+                from sim.validation import run_validation
 
-            run_validation(cfg, directory)
+                run_validation(cfg, directory)
+        finally:  # beside what the task wrote (a failed validation still writes its tables)
+            if directory.is_dir() and any(directory.iterdir()):
+                write_hydra(cfg, hydra_cfg, directory)
         return "ran"
     result = run(cfg)
     try:
