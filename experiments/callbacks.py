@@ -14,17 +14,29 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
+LEVEL = "ai.automation_rate="
 
 
 def report_sweep(sweep_dir: Path, effect: Any) -> str:
-    """Analyse every run under `sweep_dir` (`experiments.analysis`); a line saying where to."""
-    from experiments.analysis import analyse
-    from experiments.runs import load_sweep
+    """Analyse the sweep's runs (`experiments.analysis`); a line saying what was found, where to.
 
-    name, records = getattr(effect, "name", effect), load_sweep(sweep_dir)
+    The runs are exactly those of the sweep's planned jobs (`multirun.yaml`); without it,
+    every complete run under `sweep_dir`.
+    """
+    from experiments.analysis import analyse
+    from experiments.runs import found_jobs, load_sweep, planned_jobs
+
+    name, planned = getattr(effect, "name", effect), planned_jobs(sweep_dir)
+    records = load_sweep(sweep_dir, planned)
+    found = (
+        f"{len({r.folder for r in records})} runs (no multirun.yaml: every complete run)"
+        if planned is None
+        else f"found {found_jobs(records, planned)} of {len(planned)} planned runs"
+    )
     if not records:
-        return f"{name}: no finished runs under {sweep_dir}"
-    return f"{name}: {len(records)} runs -> {analyse(effect, records, sweep_dir)['report']}"
+        return f"{name}: {found} under {sweep_dir}: no report"
+    report = analyse(effect, records, sweep_dir, planned)["report"]
+    return f"{name}: {found} ({len(records)} replications) -> {report}"
 
 
 class EffectReport(Callback):
@@ -71,20 +83,31 @@ class RemediesReport(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Rank the single policies, run their pairs into the sweep folder, report on all."""
         from experiments.remedies import changes, promising, results_table, run_pairs, write_report
-        from experiments.runs import load_sweep
+        from experiments.runs import found_jobs, load_runs, load_sweep, planned_jobs
+        from sim.outputs import is_complete
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         swept = config.hydra.sweeper.params
-        levels = [float(v) for v in str(swept["ai.automation_rate"]).split(",")]
         given = [
             o
             for o in config.hydra.overrides.task
             if o.split("=")[0] not in ("policy", *swept) and not o.startswith("hydra")
         ]
-        table = changes(results_table(load_sweep(sweep_dir)))
-        run_pairs(sweep_dir, levels, given, promising(table, self.rank_level))
-        message = (
-            f"remedies: {write_report(sweep_dir, load_sweep(sweep_dir)[0].cfg, self.rank_level)}"
-        )
+        planned = planned_jobs(sweep_dir)
+        levels = sorted(  # the sweep's levels, as launched (the command line may narrow them)
+            {float(o.split("=", 1)[1]) for job in planned or [] for o in job if o.startswith(LEVEL)}
+        ) or [float(v) for v in str(swept["ai.automation_rate"]).split(",")]
+        singles = load_sweep(sweep_dir, planned)
+        found = f"found {found_jobs(singles, planned or [])} of {len(planned or [])} planned runs"
+        if not singles:
+            message = f"remedies: {found} under {sweep_dir}: no report"
+            log.info(message)
+            print(message)
+            return
+        table = changes(results_table(singles))
+        pairs = run_pairs(sweep_dir, levels, given, promising(table, self.rank_level))
+        records = singles + load_runs(p for p in pairs if is_complete(p))
+        report = write_report(sweep_dir, singles[0].cfg, self.rank_level, records, found)
+        message = f"remedies: {found} -> {report}"
         log.info(message)
         print(message)

@@ -20,8 +20,8 @@ from omegaconf import DictConfig
 import sim
 from experiments import plotting
 from experiments.common import fmt_ci
-from experiments.runs import RunRecord, load_sweep
-from sim.outputs import write_json, write_run
+from experiments.runs import RunRecord, load_runs, load_sweep, planned_jobs, run_folders
+from sim.outputs import config_differences, write_json, write_run
 from sim.policies import overrides
 from sim.stats import confidence_interval, relative_change
 from sim.windows import last_quarter
@@ -111,11 +111,17 @@ def _run(job: list[str], out: Path) -> None:
     write_run(result, out, figures=False)
 
 
-def run_pairs(sweep_dir: Path, levels: list[float], given: list[str], best: list[str]) -> None:
+def run_pairs(
+    sweep_dir: Path, levels: list[float], given: list[str], best: list[str]
+) -> list[Path]:
     """Run the pairs of `best` at `levels` into `sweep_dir/pairs/` (two processes).
 
     `given` are the sweep's own overrides (the preset, `org=...`), so the pairs run as the
-    singles did; a pair already in the folder is not run again.
+    singles did; a pair already in the folder with the same config is not run again (one with
+    another config is run again and replaced).
+
+    Returns:
+        The pairs' run folders.
     """
     jobs = [
         (
@@ -125,8 +131,10 @@ def run_pairs(sweep_dir: Path, levels: list[float], given: list[str], best: list
         for pair in itertools.combinations(sorted(best), 2)
         for level in levels
     ]
-    jobs = [(job, out) for job, out in jobs if not (out / "summary.json").exists()]
+    folders = [out for _, out in jobs]
+    jobs = [(job, out) for job, out in jobs if config_differences(out, sim.load_config(job)) != []]
     Parallel(n_jobs=2)(delayed(_run)(job, out) for job, out in jobs)
+    return folders
 
 
 def verdict(table: pd.DataFrame, name: str) -> str:
@@ -178,9 +186,22 @@ def figure(table: pd.DataFrame, level: float, path: Path) -> Path:
     return plotting.save(fig, path)
 
 
-def write_report(sweep_dir: Path, cfg: DictConfig, rank_level: float) -> Path:
-    """Gather every run under `sweep_dir` (singles, baseline and pairs) into `report.md`."""
-    results = results_table(load_sweep(sweep_dir))
+def write_report(
+    sweep_dir: Path,
+    cfg: DictConfig,
+    rank_level: float,
+    records: list[RunRecord] | None = None,
+    found: str = "",
+) -> Path:
+    """Gather the sweep's runs (singles, baseline and pairs) into `report.md`.
+
+    `records` by default: the planned runs of the sweep (`multirun.yaml`) and every run under
+    `pairs/`; `found` a line saying how many of the planned runs were found.
+    """
+    if records is None:
+        records = load_sweep(sweep_dir, planned_jobs(sweep_dir))
+        records += load_runs(run_folders(sweep_dir / "pairs"))
+    results = results_table(records)
     table = changes(results)
     results.to_parquet(sweep_dir / "results.parquet")
     table.to_parquet(sweep_dir / "changes.parquet")
@@ -194,6 +215,7 @@ def write_report(sweep_dir: Path, cfg: DictConfig, rank_level: float) -> Path:
         "random numbers: each change is paired with the baseline run of the same replication "
         "(mean and 95% t-interval of the paired differences). Measures over the last quarter; "
         "relative changes in %, win rate and burnout share in points (absolute).",
+        *(["", f"Runs: {found}."] if found else []),
         "",
         f"Pairs: those of the {PAIRS_FROM} policies that raise qualified pipeline most at "
         f"automation {middle:g}: {', '.join(promising(table, middle))}.",

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import re
+import secrets
 from dataclasses import MISSING as NO_DEFAULT
 from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -707,6 +710,34 @@ class RunConfig:
     replications: int = param(1, low=1, high=MAX_REPLICATIONS)  # inside one job
     figures: bool = True
     progress: bool = True
+    # where every run's tidy record is appended (one Parquet file per run; `absorb results`
+    # queries them with DuckDB); relative to the current folder; "" writes none
+    store: str = "results"
+
+
+# Settings that change neither a run's numbers nor its files: two runs that differ only in
+# them are the same run (resume compares configs without them; the config hash leaves them out).
+NOT_THE_RUN = ("progress", "store")
+STAMP = "ABSORB_STAMP"
+
+
+def stamp() -> str:
+    """This command's folder name: its start time and a random part, the same in every job.
+
+    The command line sets it once per command (`new_stamp`); worker processes inherit it, and
+    Hydra copies the resolved value into each job's config. Two commands started in the same
+    second get different folders.
+    """
+    return os.environ.get(STAMP) or new_stamp()
+
+
+def new_stamp() -> str:
+    """A fresh stamp (`2026-12-06_02-35-12_3fa9c1`), set for this process and its children."""
+    os.environ[STAMP] = f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{secrets.token_hex(3)}"
+    return os.environ[STAMP]
+
+
+OmegaConf.register_new_resolver("absorb.stamp", stamp, use_cache=True, replace=True)
 
 
 def register_configs() -> None:

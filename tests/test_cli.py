@@ -106,6 +106,10 @@ SWEEPS = [
     (["-m", "org.name=ok,../../x"], "'../../x'"),
     (["-m", "hydra.run.dir=a,b"], "hydra.run.dir"),
     (["-m", "org=default,../../x"], "org=../../x"),
+    (
+        ["-m", "experiment=dashboard_illusion", "ai.automation_rate=0.0", "seed=0,1"],
+        "two jobs would share the folder",
+    ),
 ]
 
 ORG_FILES = [
@@ -283,3 +287,152 @@ def test_a_short_run_writes_its_outputs(tmp_path):
     ):
         assert (target / name).exists(), name
     assert not (Path(target) / ".partial").exists()
+
+
+# --------------------------------------------------------------------------- folders, resume, store
+
+TINY = ["days=8", "ai.rollout_day=3", "metrics.warmup_days=1", "figures=false"]
+
+
+def complete_runs(folder: Path) -> list[Path]:
+    from sim.outputs import is_complete
+
+    return sorted(p.parent for p in folder.rglob("summary.json") if is_complete(p.parent))
+
+
+def test_each_command_gets_its_own_folder_even_in_the_same_second():
+    from sim.config import new_stamp
+
+    stamps = {new_stamp() for _ in range(20)}
+    assert len(stamps) == 20  # all within a second or two: the random part tells them apart
+
+
+def test_two_sweeps_started_together_do_not_touch_each_other(tmp_path):
+    arguments = ["-m", "seed=0,1", *TINY, f"store={tmp_path / 'store'}"]
+    started = [
+        subprocess.Popen(
+            [*ABSORB, *arguments, f"ai.automation_rate={rate}"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rate in (0.25, 0.75)
+    ]
+    for process in started:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-2000:]
+        assert "2 planned runs: 2 run, 0 skipped" in out
+    sweeps = sorted((tmp_path / "multirun").iterdir())
+    assert len(sweeps) == 2
+    rates = set()
+    for sweep in sweeps:
+        runs = complete_runs(sweep)  # named by their overrides
+        assert [run.name.rsplit(",", 1)[1] for run in runs] == ["seed=0", "seed=1"]
+        assert len({run.name.split(",")[0] for run in runs}) == 1
+        for run in runs:  # each folder holds the run its name says, and only it
+            config = (run / "config.yaml").read_text()
+            rate = run.name.split(",")[0]
+            assert f"seed: {run.name[-1]}" in config
+            assert f"automation_rate: {rate.split('=')[1]}" in config
+            rates.add(rate)
+        assert not [p for p in sweep.rglob(".*staging*")]
+    assert rates == {"ai.automation_rate=0.25", "ai.automation_rate=0.75"}
+
+
+def test_a_complete_run_is_skipped_and_another_config_refused_in_one_line(
+    tmp_path, monkeypatch, capsys
+):
+    target = tmp_path / "run"
+    first = [*TINY, f"hydra.run.dir={target}", "store="]
+    status, out, err = absorb_in_process(first, tmp_path, monkeypatch, capsys)
+    assert status == 0, err
+    before = {p.name: p.stat().st_mtime_ns for p in target.iterdir()}
+    status, out, err = absorb_in_process([*first, "progress=false"], tmp_path, monkeypatch, capsys)
+    assert status == 0 and "complete with the same config, skipped" in out
+    assert {p.name: p.stat().st_mtime_ns for p in target.iterdir()} == before
+    other = [*first[:-2], "days=9", f"hydra.run.dir={target}", "store="]
+    status, out, err = absorb_in_process(other, tmp_path, monkeypatch, capsys)
+    assert status == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"absorb: error: {target} holds a run with another config")
+    assert "(differs in days)" in line
+    assert {p.name: p.stat().st_mtime_ns for p in target.iterdir()} == before
+
+
+def test_a_full_disk_is_one_line_per_run_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import sim.outputs
+
+    def full(frame, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(sim.outputs, "_write_frame", full)
+    sweep = ["-m", "seed=0,1", *TINY, f"hydra.sweep.dir={tmp_path / 'sweep'}", "store="]
+    status, out, err = absorb_in_process(sweep, tmp_path, monkeypatch, capsys)
+    assert status == 1 and "Traceback" not in err
+    lines = [line for line in err.strip().splitlines() if line.startswith("absorb: error:")]
+    assert len(lines) == 2 and all("No space left on device" in line for line in lines)
+    assert "2 planned runs: 0 run, 0 skipped (complete, same config), 2 failed" in out
+    assert complete_runs(tmp_path / "sweep") == []
+    assert not [p for p in (tmp_path / "sweep").rglob("*staging*")]
+    single = [*TINY, f"hydra.run.dir={tmp_path / 'run'}", "store="]
+    status, out, err = absorb_in_process(single, tmp_path, monkeypatch, capsys)
+    assert status == 1 and "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert "No space left on device" in line and "timeseries.parquet" in line
+
+
+def test_duckdb_answers_a_query_across_two_sweeps(tmp_path, monkeypatch, capsys):
+    store = tmp_path / "store"
+    for name, seeds in (("first", "0,1"), ("second", "2")):
+        sweep = ["-m", f"seed={seeds}", *TINY, f"hydra.sweep.dir={tmp_path / name}"]
+        status, out, err = absorb_in_process(
+            [*sweep, f"store={store}"], tmp_path, monkeypatch, capsys
+        )
+        assert status == 0, err
+    query = (
+        "SELECT regexp_extract(sweep, '[a-z]+$') AS sweep, count(*) AS n, "
+        "sum(seed)::INTEGER AS seeds, count(DISTINCT config_hash) AS configs, "
+        "count(code_version) AS versioned "
+        "FROM runs GROUP BY ALL ORDER BY sweep"
+    )
+    status, out, err = absorb_in_process(
+        ["results", "--store", str(store), "--csv", query], tmp_path, monkeypatch, capsys
+    )
+    assert status == 0, err
+    assert out.splitlines() == [
+        "sweep,n,seeds,configs,versioned",
+        "first,2,1,2,2",
+        "second,1,2,1,1",
+    ]
+    status, out, err = absorb_in_process(
+        ["results", "--store", str(store), "SELECT nosuch FROM runs"], tmp_path, monkeypatch, capsys
+    )
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "nosuch" in err
+
+
+def test_sweep_progress_shows_runs_done_and_an_eta_on_a_terminal_only(
+    tmp_path, monkeypatch, capsys
+):
+    import time
+
+    from sim import cli
+    from sim.config import new_stamp
+
+    ledger = tmp_path / cli.LEDGER / new_stamp()
+    ledger.mkdir(parents=True)
+    for name in ("0.skipped", "1.ran"):
+        (ledger / name).write_text("")
+    plan = cli.Plan(4, tmp_path)
+    cli._Progress(plan).stop()  # pytest's stderr is no terminal: nothing shown
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(cli, "_quiet", lambda: False)
+    progress = cli._Progress(plan)
+    time.sleep(1.5)
+    progress.stop()
+    err = capsys.readouterr().err
+    assert err.startswith("\rabsorb: 2/4 runs (1 skipped), ETA ") and err.endswith("\n")
+    assert cli._closing_line(plan) == 0
+    assert "4 planned runs: 1 run, 1 skipped" in capsys.readouterr().out

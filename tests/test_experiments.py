@@ -346,6 +346,7 @@ def test_effect_sweep_callback_writes_results_summary_figures_and_report(tmp_pat
         "replications=2",
         "days=30",
         f"hydra.sweep.dir={tmp_path}",
+        "store=",
     ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -376,6 +377,8 @@ def test_effect_sweep_callback_writes_results_summary_figures_and_report(tmp_pat
         assert f"figures/{figure.name}" in report
     assert len(list((tmp_path / "figures").glob("*.png"))) >= 2
     assert "- outcomes identical in both arms" in report and ": yes" in report
+    assert "- found 4 of 4 planned runs\n" in report
+    assert "found 4 of 4 planned runs (8 replications)" in done.stdout
     # re-analysing the folder (effect read from multirun.yaml) gives the same numbers
     (tmp_path / "summary.parquet").unlink()
     assert reanalyse([str(tmp_path)]) == 0
@@ -403,3 +406,144 @@ def test_remedies_are_paired_with_the_baseline_of_their_replication():
     assert verdict(table, "filter") == (
         "improves qualified pipeline (at 0.85); costs total human hours (at 0.85)."
     )
+
+
+# ---------------------------------------------------------------------------- resume, kill
+SWEEP = [
+    "-m",
+    "experiment=dashboard_illusion",
+    "ai.automation_rate=0.0,0.5,1.0",
+    "replications=1",
+    "days=30",
+    "hydra.launcher.n_jobs=2",
+    "store=",
+]
+
+
+def _absorb(*arguments: str, cwd: Path) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "absorb"), *arguments]
+    return subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _children(pid: int) -> set[int]:
+    """Every living descendant of `pid` (from /proc)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    return {
+        pid
+        for pid in pids
+        if Path(f"/proc/{pid}").exists()
+        and "Z"
+        not in (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:1] or ["Z"])
+    }
+
+
+def _wait_for(condition, timeout: float = 240.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.2)
+
+
+def test_a_killed_sweep_leaves_no_workers_and_its_rerun_runs_only_the_rest(tmp_path):
+    import signal
+
+    from experiments.runs import run_folders
+
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    uninterrupted = _absorb(*SWEEP, f"hydra.sweep.dir={whole}", cwd=tmp_path)
+    first = _absorb(*SWEEP, f"hydra.sweep.dir={killed}", cwd=tmp_path)
+    _wait_for(lambda: len(run_folders(killed)) >= 1)
+    workers = _children(first.pid)
+    first.send_signal(signal.SIGKILL)
+    first.communicate()
+    _wait_for(lambda: not _alive(workers), timeout=60)  # the workers went with their parent
+    done_before = {f: f.stat().st_ino for f in run_folders(killed)}
+    assert 1 <= len(done_before) < 6
+    out, err = uninterrupted.communicate(timeout=600)
+    assert uninterrupted.returncode == 0, err[-2000:]
+    rerun = _absorb(*SWEEP, f"hydra.sweep.dir={killed}", cwd=tmp_path)
+    out, err = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, err[-2000:]
+    skipped = len(done_before)
+    assert f"6 planned runs: {6 - skipped} run, {skipped} skipped" in out
+    assert "\r" not in err  # no progress line without a terminal
+    assert {f: f.stat().st_ino for f in done_before} == done_before  # not recomputed
+    assert not list(killed.rglob("*staging*"))
+    # the report equals the uninterrupted sweep's
+    for name in ("summary", "results", "daily"):
+        a, b = (pd.read_parquet(d / f"{name}.parquet") for d in (whole, killed))
+        pd.testing.assert_frame_equal(
+            a.drop(columns="path", errors="ignore"), b.drop(columns="path", errors="ignore")
+        )
+
+    def body(folder: Path) -> list[str]:
+        return [
+            line
+            for line in (folder / "report.md").read_text().splitlines()
+            if not line.startswith("Generated ")
+        ]
+
+    assert body(whole) == body(killed)
+    assert "- found 6 of 6 planned runs" in body(whole)
+    # a folder that holds only part of the sweep says so, and its checks lack the levels
+    import shutil
+
+    shutil.rmtree(killed / "dashboard_counts=outcome_linked" / "automation_rate=1.0")
+    assert reanalyse([str(killed)]) == 0
+    report = (killed / "report.md").read_text()
+    assert "- found 5 of 6 planned runs (missing: control arm at 1)" in report
+    assert "not known (no runs at 1)" in report
+
+
+def test_the_gatherer_reads_exactly_the_planned_complete_runs(tmp_path):
+    from experiments.runs import load_sweep, planned_jobs, run_folders
+    from sim.outputs import write_run
+
+    def job(folder: Path, *overrides: str) -> None:
+        result = sim.run(sim.load_config([*overrides, "ai.rollout_day=4"]), progress=False)
+        write_run(result, folder, figures=False)
+        (folder / ".hydra").mkdir()
+        OmegaConf.save(OmegaConf.create(list(overrides)), folder / ".hydra" / "overrides.yaml")
+
+    sweep = tmp_path / "sweep"
+    job(sweep / "planned", "seed=0", "days=12", "replications=2")
+    job(sweep / "stale", "seed=0", "days=14", "replications=1")  # an earlier command's run
+    job(sweep / ".killed.staging-host-1-ab", "seed=1", "days=12", "replications=2")
+    (sweep / "partial").mkdir()  # a run of an older layout killed between its files
+    (sweep / "partial" / "summary.json").write_text("{}")
+    (sweep / "partial" / "config.yaml").write_text("seed: 2\n")
+    hydra = {
+        "sweeper": {"params": {"seed": "0,1"}},
+        "overrides": {"task": ["days=12", "replications=2"]},
+    }
+    OmegaConf.save(OmegaConf.create({"hydra": hydra}), sweep / "multirun.yaml")
+    planned = planned_jobs(sweep)
+    assert sorted(map(sorted, planned)) == [
+        ["days=12", "replications=2", "seed=0"],
+        ["days=12", "replications=2", "seed=1"],
+    ]
+    assert [f.name for f in run_folders(sweep)] == ["planned", "stale"]  # complete, not hidden
+    records = load_sweep(sweep, planned)
+    assert [(r.folder.name, r.replication, int(r.cfg.days)) for r in records] == [
+        ("planned", 0, 12),
+        ("planned", 1, 12),
+    ]
+    assert [r.path.name for r in records] == ["seed=0", "seed=1"]

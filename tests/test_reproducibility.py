@@ -30,7 +30,7 @@ from sim.model import OrgModel
 from sim.runner import run
 
 ABSORB = Path(sys.executable).with_name("absorb")
-RUN = ["days=30", "figures=false", "progress=false"]
+RUN = ["days=30", "figures=false", "progress=false", "store="]
 SEEDS = ["seed=0,1", "hydra.sweep.subdir='seed=${seed}'"]
 FILES = ("timeseries.parquet", "summary.json", "config.yaml")
 
