@@ -13,8 +13,8 @@ command-line values after composing. Everything else (the product of the swept v
 
 # No `from __future__ import annotations`: Hydra's plugin scan runs this module without
 # registering it, and the dataclass below then cannot resolve string annotations.
+import copy
 import os
-import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +29,9 @@ from omegaconf import DictConfig
 
 # Compositions kept per process, by config name, run mode, folder and structural overrides.
 _CACHE_SIZE = 32
-# Each is kept pickled: unpickling a copy takes half the time of `copy.deepcopy`.
-_COMPOSED: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+# Copied with `copy.deepcopy`, not pickled: the launchers' config classes that Hydra's plugin
+# scan loads are not the ones importable by name, which pickle refuses.
+_COMPOSED: OrderedDict[tuple[Any, ...], DictConfig] = OrderedDict()
 
 
 @dataclass
@@ -89,10 +90,10 @@ class ComposeOnceLoader(ConfigLoaderImpl):
             base = super()._load_configuration_impl(
                 config_name, shape, run_mode, from_shell, validate_sweep_overrides
             )
-            _COMPOSED[key] = pickle.dumps(base, protocol=pickle.HIGHEST_PROTOCOL)
+            _COMPOSED[key] = base
             while len(_COMPOSED) > _CACHE_SIZE:
                 _COMPOSED.popitem(last=False)
-        cfg = pickle.loads(_COMPOSED[key])
+        cfg = copy.deepcopy(_COMPOSED[key])
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
         self._record(cfg, parsed)
         return cfg
