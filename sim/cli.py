@@ -33,6 +33,10 @@ from sim.config import (
     validate,
 )
 
+# Set by `main` once `preflight` has composed and checked every job of the command: the sweeper
+# (hydra/sweeper=absorb) then skips composing the batch again before launching it.
+CHECKED = False
+
 # Flags after which Hydra only prints (help, version, ...): nothing runs, nothing to check.
 _PRINT_ONLY = ("--help", "-h", "--hydra-help", "--version", "--info", "-i", "--shell-completion")
 _KEY = re.compile(r"^[+~]{0,2}[\w/.@-]+$")
@@ -285,11 +289,13 @@ def _job(cfg: DictConfig) -> None:
 def main() -> None:
     """Console entry point: validate first, then hand over to Hydra."""
     register_configs()
+    global CHECKED
     try:
         sys.argv[1:] = preflight(sys.argv[1:])
     except ConfigError as error:
         print(f"absorb: error: {error}", file=sys.stderr)
         sys.exit(2)
+    CHECKED = True
     _job()
 
 

@@ -61,3 +61,20 @@ def test_the_default_config_sweeps_with_it() -> None:
     with Composer() as composer:
         cfg = composer.compose([], multirun=True)
     assert cfg.hydra.sweeper._target_ == f"{AbsorbSweeper.__module__}.{AbsorbSweeper.__name__}"
+
+
+def test_the_batch_is_composed_again_only_without_the_command_lines_check(monkeypatch) -> None:
+    """`absorb -m` has composed and checked every job (sim.cli.preflight): no second pass."""
+    import sim.cli
+
+    composed = []
+    basic = AbsorbSweeper.__mro__[1]  # Hydra's BasicSweeper, as Hydra's plugin scan loaded it
+    monkeypatch.setattr(
+        basic, "validate_batch_is_legal", lambda self, batch: composed.append(batch)
+    )
+    sweeper = AbsorbSweeper.__new__(AbsorbSweeper)
+    monkeypatch.setattr(sim.cli, "CHECKED", False)
+    sweeper.validate_batch_is_legal([["seed=0"]])
+    monkeypatch.setattr(sim.cli, "CHECKED", True)
+    sweeper.validate_batch_is_legal([["seed=1"]])
+    assert composed == [[["seed=0"]]]

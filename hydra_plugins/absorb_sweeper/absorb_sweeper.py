@@ -7,7 +7,9 @@ sweep of 40 short runs spent a quarter of its time composing. Jobs that differ o
 (`seed=0,1,2`, `ai.automation_rate=0,0.5`) share their composition: this sweeper hands the
 launcher a config loader that composes each distinct set of group choices and structural
 overrides once per process and sets each job's values on a copy, exactly as Hydra sets
-command-line values after composing. Everything else (the product of the swept values, batches,
+command-line values after composing. When `absorb -m` has already composed and validated every
+job (`sim.cli.preflight`), the sweeper does not compose the batch a second time before
+launching it. Everything else (the product of the swept values, batches,
 `hydra.sweeper.params`, the launcher, the job's folders and `.hydra/` files) is Hydra's own.
 """
 
@@ -15,7 +17,9 @@ command-line values after composing. Everything else (the product of the swept v
 # registering it, and the dataclass below then cannot resolve string annotations.
 import copy
 import os
+import sys
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,3 +142,15 @@ class AbsorbSweeper(BasicSweeper):
         loader = ComposeOnceLoader(config_search_path=hydra_context.config_loader.get_search_path())
         context = HydraContext(config_loader=loader, callbacks=hydra_context.callbacks)
         super().setup(hydra_context=context, task_function=task_function, config=config)
+
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        """Compose every job of the batch, unless absorb's command line has checked them all.
+
+        `absorb -m ...` composes and validates every job of the sweep before Hydra starts
+        (`sim.cli.preflight`, a stricter check than composing); composing them again here, in the
+        main process and before any job starts, would only delay the sweep.
+        """
+        cli = sys.modules.get("sim.cli")
+        if cli is not None and getattr(cli, "CHECKED", False):
+            return
+        super().validate_batch_is_legal(batch)
