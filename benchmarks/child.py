@@ -44,13 +44,14 @@ def main(argv: list[str]) -> dict:
     result: dict = {"mode": mode, "import_seconds": imported - _START}
     if mode == "seeds":
         count, overrides = int(rest[0]), rest[1:]
-        times = []
+        times, cpu_times = [], []
         for seed in range(count):
             cfg = load_config([*overrides, f"seed={seed}"])
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             simulate(cfg)
             times.append(time.perf_counter() - start)
-        result.update(simulate_seconds=times, seeds=count)
+            cpu_times.append(time.process_time() - cpu)
+        result.update(simulate_seconds=times, simulate_cpu_seconds=cpu_times, seeds=count)
     else:
         cfg = load_config(rest)
         configured = time.perf_counter()

@@ -391,7 +391,12 @@ def _sweep(w: dict[str, Any]) -> list[str]:
             _stat(w["batched_wall_seconds"]),
             _stat(w["batched_cpu_seconds"]),
             _num(w["batched_runs_per_minute"]),
-            f"{_pct(w['batched_overhead_share'])} of wall",
+            f"{_pct(w['batched_overhead_share'])} of wall"
+            + (
+                f" ({_pct(w['batched_overhead_cpu_share'])} of CPU)"
+                if "batched_overhead_cpu_share" in w
+                else ""
+            ),
         ],
         [
             f"One job, replications={w['runs']} (1 core)",

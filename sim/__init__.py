@@ -9,8 +9,27 @@ The Python API for notebooks::
     result.summary     # run-level figures with 95% CIs over replications
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from sim.config import ConfigError, load_config
-from sim.runner import RunResult, run
+
+if TYPE_CHECKING:
+    from sim.runner import RunResult, run
 
 __all__ = ["ConfigError", "RunResult", "load_config", "run"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """`sim.run` and `sim.RunResult`, imported on first use.
+
+    The command line's main process of a sweep only composes configs: it never imports the
+    model (Mesa, pandas), which each worker imports for itself.
+    """
+    if name in ("run", "RunResult"):
+        from sim import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

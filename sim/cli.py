@@ -43,6 +43,10 @@ from sim.config import (
     validate,
 )
 
+# Set by `main` once `preflight` has composed and checked every job of the command: the sweeper
+# (hydra/sweeper=absorb) then skips composing the batch again before launching it.
+CHECKED = False
+
 # Flags after which Hydra only prints (help, version, ...): nothing runs, nothing to check.
 _PRINT_ONLY = ("--help", "-h", "--hydra-help", "--version", "--info", "-i", "--shell-completion")
 _KEY = re.compile(r"^[+~]{0,2}[\w/.@-]+$")
@@ -591,7 +595,7 @@ def query(sql: str, store: Path = Path("results")) -> Any:
 
 def main() -> None:
     """Console entry point: validate first, then hand over to Hydra."""
-    global _PLAN
+    global _PLAN, CHECKED
     if sys.argv[1:2] == ["results"]:
         sys.exit(results(sys.argv[2:]))
     register_configs()
@@ -603,6 +607,7 @@ def main() -> None:
     except ConfigError as error:
         print(f"absorb: error: {error}", file=sys.stderr)
         sys.exit(2)
+    CHECKED = True
     plan = _PLAN
     progress = _Progress(plan) if plan else None
     try:

@@ -9,6 +9,7 @@ import gc
 import math
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from typing import Any
 
@@ -71,6 +72,12 @@ class RunResult:
 
 def versions() -> dict[str, str]:
     """Versions of absorb and the libraries that shape its numbers."""
+    return dict(_versions())
+
+
+@cache
+def _versions() -> dict[str, str]:
+    """Read once per process: reading package metadata takes longer than a short run's summary."""
     found = {}
     for package in ("absorb", "mesa", "numpy", "networkx", "pandas", "scipy", "hydra-core"):
         try:

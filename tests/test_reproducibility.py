@@ -5,7 +5,10 @@ mechanism on) are started once per module and compared pairwise:
 
 - two repeated single runs;
 - a single run against the same seed in a multirun with Hydra's basic launcher and with the
-  joblib launcher, at 1 and at 2 workers (sweeping `seed=0,1`).
+  joblib launcher, at 1 and at 2 workers (sweeping `seed=0,1`);
+- the same sweep under Hydra's submitit launcher (`submitit_local`, each job a process of its
+  own, as on a SLURM node) when the `slurm` extra is installed (`make test` installs it), and
+  under Hydra's Ray launcher in the `.venv-ray` environment (`make test-ray`; skipped elsewhere).
 
 In-process tests check that switching off something that draws no random numbers leaves every
 stream where it was, and that a run's recorded config reproduces it.
@@ -13,6 +16,7 @@ stream where it was, and that a run's recorded config reproduces it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -33,6 +37,13 @@ ABSORB = Path(sys.executable).with_name("absorb")
 RUN = ["days=30", "figures=false", "progress=false", "store="]
 SEEDS = ["seed=0,1", "hydra.sweep.subdir='seed=${seed}'"]
 FILES = ("timeseries.parquet", "summary.json", "config.yaml")
+SUBMITIT = importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is not None
+RAY = (
+    importlib.util.find_spec("ray") is not None
+    and importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None
+)
+# The launchers whose sweeps over seed=0,1 are compared with the single run and the basic one.
+LAUNCHERS = ("basic", "joblib1", "joblib2", *(("submitit",) if SUBMITIT else ()))
 
 
 def _launch(arguments: list[str]) -> subprocess.Popen:
@@ -65,15 +76,26 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             *SEEDS,
             f"hydra.sweep.dir={root / 'joblib2'}",
         ],
+        "submitit": [
+            "-m",
+            "hydra/launcher=submitit_local",
+            "hydra.launcher.timeout_min=10",
+            *RUN,
+            *SEEDS,
+            f"hydra.sweep.dir={root / 'submitit'}",
+        ],
     }
     # three at a time on a two-core machine; the results must not depend on it
-    for batch in (("single", "again", "basic"), ("joblib1", "joblib2")):
+    batches = [("single", "again", "basic"), ("joblib1", "joblib2")]
+    if SUBMITIT:
+        batches[1] += ("submitit",)
+    for batch in batches:
         processes = {name: _launch(commands[name]) for name in batch}
         for name, process in processes.items():
             out, err = process.communicate(timeout=300)
             assert process.returncode == 0, f"{name}: {err[-2000:]}"
     folders = {"single": root / "single", "again": root / "again"}
-    for launcher in ("basic", "joblib1", "joblib2"):
+    for launcher in LAUNCHERS:
         for seed in (0, 1):
             folders[f"{launcher}/seed={seed}"] = root / launcher / f"seed={seed}"
     return folders
@@ -93,7 +115,7 @@ def test_single_run_equals_the_same_seed_under_every_launcher(
     runs: dict[str, Path], name: str
 ) -> None:
     reference = _bytes(runs["single"], name)
-    for launcher in ("basic", "joblib1", "joblib2"):
+    for launcher in LAUNCHERS:
         assert _bytes(runs[f"{launcher}/seed=0"], name) == reference, launcher
 
 
@@ -105,6 +127,47 @@ def test_joblib_with_one_or_two_workers_and_the_basic_launcher_agree(
         reference = _bytes(runs[f"basic/seed={seed}"], name)
         assert _bytes(runs[f"joblib1/seed={seed}"], name) == reference
         assert _bytes(runs[f"joblib2/seed={seed}"], name) == reference
+
+
+@pytest.mark.skipif(
+    not SUBMITIT, reason="the slurm extra (hydra-submitit-launcher) is not installed"
+)
+@pytest.mark.parametrize("name", FILES)
+def test_submitit_and_the_basic_launcher_agree(runs: dict[str, Path], name: str) -> None:
+    """Each job pickled and run in a process of its own, as submitit runs it on a SLURM node."""
+    for seed in (0, 1):
+        reference = _bytes(runs[f"basic/seed={seed}"], name)
+        assert _bytes(runs[f"submitit/seed={seed}"], name) == reference, seed
+    assert (runs["submitit/seed=0"].parent / ".submitit").is_dir()  # submitit's own records
+
+
+@pytest.mark.skipif(
+    not RAY,
+    reason="ray and hydra-ray-launcher are not installed: `make test-ray` runs this test in "
+    ".venv-ray (their own pins, constraints-ray.txt)",
+)
+def test_ray_and_the_basic_launcher_agree(tmp_path: Path) -> None:
+    """The same sweep on a local Ray cluster (Hydra's Ray launcher) and with the basic launcher."""
+    commands = {
+        "basic": ["-m", *RUN, *SEEDS, f"hydra.sweep.dir={tmp_path / 'basic'}"],
+        "ray": [
+            "-m",
+            "hydra/launcher=ray",
+            "+hydra.launcher.ray.init.num_cpus=2",
+            "+hydra.launcher.ray.init.include_dashboard=false",
+            *RUN,
+            *SEEDS,
+            f"hydra.sweep.dir={tmp_path / 'ray'}",
+        ],
+    }
+    processes = {name: _launch(command) for name, command in commands.items()}
+    for name, process in processes.items():
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, f"{name}: {err[-2000:]}"
+    for seed in (0, 1):
+        for name in FILES:
+            reference = _bytes(tmp_path / "basic" / f"seed={seed}", name)
+            assert _bytes(tmp_path / "ray" / f"seed={seed}", name) == reference, (seed, name)
 
 
 def test_different_seeds_give_different_runs(runs: dict[str, Path]) -> None:
