@@ -1,0 +1,1 @@
+"""absorb's Hydra sweepers, found by Hydra's plugin discovery (`hydra/sweeper=salib`)."""
