@@ -15,6 +15,7 @@ indices) and `write_report`.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -26,7 +27,7 @@ import numpy as np
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import ConfigError, plain, validate
+from sim.config import ConfigError, plain
 from sim.outputs import write_json
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,8 @@ def design(settings: Mapping[str, Any], config: DictConfig | Mapping[str, Any]) 
         from SALib.sample import sobol
 
         X = sobol.sample(problem, N=samples, calc_second_order=False, seed=seed)
-    X = np.asarray(X, dtype=float)
+    # SALib scales the unit sample to the bounds in floating point: 0.9000000000000001 for 0.9
+    X = np.clip(np.asarray(X, dtype=float), *np.asarray(problem["bounds"], dtype=float).T)
     for column, key in enumerate(problem["names"]):
         if key in integers:
             X[:, column] = np.round(X[:, column])
@@ -123,14 +125,24 @@ def design(settings: Mapping[str, Any], config: DictConfig | Mapping[str, Any]) 
 
 
 def _check_rows(plan: Mapping[str, Any], base: dict[str, Any]) -> None:
-    """Every row of the sample is a configuration the model accepts (else one line)."""
-    template = OmegaConf.create(base)
+    """Every row of the sample is a configuration the model accepts (else one line).
+
+    The rows differ only in the swept keys, so each is set on one plain copy of the
+    configuration and checked with the rules `sim.config.validate` applies.
+    """
+    from sim.config import RunConfig, _check_node, check_workflow
+
+    data = copy.deepcopy(base)
     for row in plan["X"]:
-        cfg = template.copy()
         for key, value in zip(plan["problem"]["names"], row, strict=True):
-            OmegaConf.update(cfg, key, _value(key, value, plan), merge=False)
+            *path, leaf = key.split(".")
+            node = data
+            for part in path:
+                node = node[part]
+            node[leaf] = _value(key, value, plan)
         try:
-            validate(cfg)
+            _check_node(RunConfig, data, "", data)
+            check_workflow(data["org"])
         except ConfigError as error:
             raise ConfigError(
                 f"{error} (a sample of hydra.sweeper.parameters: narrow its range)",
