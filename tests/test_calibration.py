@@ -102,10 +102,10 @@ def test_settings_are_checked_in_one_line():
             calibration.check_settings(good | change, base)
 
 
-def absorb(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+def absorb(tmp_path: Path, *extra: str, multirun: bool = True) -> subprocess.CompletedProcess:
     command = [
         str(Path(sys.executable).parent / "absorb"),
-        "-m",
+        *(["-m"] if multirun else []),  # the preset sets hydra.mode: MULTIRUN
         "experiment=calibration",
         "hydra/launcher=basic",
         *SHORT,
@@ -128,7 +128,7 @@ def trials(tmp_path: Path) -> list[tuple[int, dict, float]]:
 
 
 def test_the_study_is_stored_fitted_reported_and_a_rerun_resumes_it(tmp_path):
-    absorb(tmp_path, "hydra.sweeper.trials=2")
+    absorb(tmp_path, "hydra.sweeper.trials=2", multirun=False)
     first = trials(tmp_path)
     assert [number for number, _, _ in first] == [0, 1]
     assert all(np.isfinite(value) for _, _, value in first)
