@@ -119,6 +119,8 @@ class CalibrationSweeper(Sweeper):
                 calibration.tell(study, trial, sweep_dir, specs)
             log.info(f"calibration: {calibration.finished(study)} trials finished")
         best = calibration.fitted(study)
+        if best is None:
+            raise RuntimeError(f"calibration: every trial failed (see {sweep_dir}/trial=*)")
         holdout = [
             *calibration.without(arguments, ("days", "replications", "hydra.sweep.subdir")),
             *calibration.overrides(best["values"]),
