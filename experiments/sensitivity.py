@@ -363,8 +363,9 @@ def write_report(
     ]
     results: dict[str, Any] = {}
     if missing:
-        lines += [f"**{len(missing)} of {n} jobs did not finish** (rows {missing[:10]}...): "]
-        lines += ["the indices need every row; nothing was analysed.", ""]
+        rows = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        lines += [f"**{len(missing)} of {n} jobs did not finish** (rows {rows}): the indices "]
+        lines += ["need every row; nothing was analysed.", ""]
     for name, description in outcomes.items():
         result = results[name] = (
             {"skipped": "jobs missing"} if missing else analyse(plan, values[name])
