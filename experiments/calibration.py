@@ -121,13 +121,16 @@ def loss(values: Sequence[float], specs: Sequence[Mapping[str, Any]]) -> float:
     )
 
 
-def open_study(storage: Path, name: str, seed: int, create: bool = True):
-    """The study stored in `storage` (SQLite), created if asked, its TPE sampler seeded."""
+def open_study(storage: Path, name: str, seed: int, create: bool = True, startup_trials: int = 10):
+    """The study stored in `storage` (SQLite), created if asked, its TPE sampler seeded.
+
+    `startup_trials` are sampled at random before TPE models the loss (Optuna's default: 10).
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = f"sqlite:///{Path(storage).resolve()}"
-    sampler = optuna.samplers.TPESampler(seed=seed)
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup_trials)
     if create:
         return optuna.create_study(
             study_name=name, storage=url, sampler=sampler, load_if_exists=True
@@ -315,7 +318,7 @@ def check_settings(settings: Mapping[str, Any], config: DictConfig) -> None:
             raise ConfigError(
                 f"{where} = {list(bounds)} is not allowed: [low, high] with low < high"
             )
-    for name in ("trials", "n_jobs", "holdout_days", "holdout_replications"):
+    for name in ("trials", "startup_trials", "n_jobs", "holdout_days", "holdout_replications"):
         if int(settings[name]) < 1:
             raise ConfigError(f"hydra.sweeper.{name} = {settings[name]} is not allowed: ≥ 1")
 

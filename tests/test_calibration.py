@@ -55,7 +55,7 @@ def test_the_preset_runs_the_seed_case_only_shorter():
     fit = OmegaConf.to_container(sim.load_config(["experiment=calibration"]))
     case = OmegaConf.to_container(sim.load_config(["experiment=seed_case"]))
     assert (fit.pop("days"), case.pop("days")) == (50, 195)
-    assert (fit.pop("replications"), case.pop("replications")) == (2, 5)
+    assert (fit.pop("replications"), case.pop("replications")) == (1, 5)
     fit.pop("figures"), case.pop("figures")
     assert fit == case
     preset = OmegaConf.load(ROOT / "configs/experiment/calibration.yaml").hydra.sweeper
@@ -87,6 +87,7 @@ def test_settings_are_checked_in_one_line():
         "parameters": {"people.production.volume_elasticity": [0.3, 2.0]},
         "targets": [TARGET],
         "trials": 2,
+        "startup_trials": 1,
         "n_jobs": 1,
         "holdout_days": 60,
         "holdout_replications": 1,

@@ -37,6 +37,7 @@ class CalibrationSweeperConf:
         parameters: config key -> [low, high] (uniform).
         targets: rows of `fact` (a seed-case fact), `measure` (one of its measures), `target`.
         trials: finished trials the study should have; a rerun adds only the missing ones.
+        startup_trials: trials sampled at random before TPE models the loss.
         n_jobs: trials asked and launched at once.
         seed: seed of the TPE sampler.
         holdout_days: days of the held-out run at the fitted values.
@@ -48,7 +49,8 @@ class CalibrationSweeperConf:
     storage: str = "study.db"
     parameters: dict[str, list[float]] = field(default_factory=dict)
     targets: list[dict[str, Any]] = field(default_factory=list)
-    trials: int = 16
+    trials: int = 12
+    startup_trials: int = 4
     n_jobs: int = 2
     seed: int = 0
     holdout_days: int = 195
@@ -103,7 +105,10 @@ class CalibrationSweeper(Sweeper):
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         study = calibration.open_study(
-            sweep_dir / settings["storage"], settings["study_name"], int(settings["seed"])
+            sweep_dir / settings["storage"],
+            settings["study_name"],
+            int(settings["seed"]),
+            startup_trials=int(settings["startup_trials"]),
         )
         calibration.close_unfinished(study)
         while (missing := int(settings["trials"]) - calibration.finished(study)) > 0:
