@@ -16,12 +16,12 @@ DASHBOARD_PORT ?= 8765
 $(STAMP): pyproject.toml constraints.txt
 	@PYTHON_BIN=$$(scripts/find-python) || exit 1; \
 	  [ -x $(PY) ] || $$PYTHON_BIN -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench,slurm]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench,slurm,analysis]"
 	@touch $(STAMP)
 
 # The dashboard's extra (Solara with its front-end bundled, Playwright for its browser test).
 $(DASHBOARD): $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench,slurm,dashboard]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench,slurm,analysis,dashboard]"
 	@touch $(DASHBOARD)
 
 # Debian's Chromium for the browser test (tests/test_app.py); CI runs as root on a fresh machine.

@@ -161,29 +161,45 @@ def preflight(argv: list[str]) -> list[str]:
         config_name=args.config_name or "config",
     )
     with Composer(search) as composer:
+        sweeper = None
         if args.multirun:
-            _check_sweep(composer, args.overrides)
+            sweeper = _check_sweep(composer, args.overrides)
         else:
             cfg = composer.compose(args.overrides)
             if cfg.hydra.mode is not None and str(cfg.hydra.mode).endswith("MULTIRUN"):
-                _check_sweep(composer, args.overrides)
+                sweeper = _check_sweep(composer, args.overrides)
             else:
                 _check_job(cfg, "run")
                 _check_folder_holds_the_same(_resolved(cfg, "hydra.run.dir"), cfg)
+    chosen = any(o.lstrip("+~").partition("=")[0] == "hydra/sweeper" for o in args.overrides)
+    if sweeper == "basic" and not chosen:
+        # Hydra's basic sweeper, unless the command or its experiment chose another: absorb's
+        # own composes each job once per shape (hydra_plugins/absorb_sweeper). Chosen here,
+        # not in config.yaml, where it would outrank an experiment's `override /hydra/sweeper`.
+        argv = [*argv, "hydra/sweeper=absorb"]
     return argv
 
 
-def _check_sweep(composer: Composer, overrides: list[str]) -> None:
+def _check_sweep(composer: Composer, overrides: list[str]) -> str:
     """Every job of the sweep, as Hydra's basic sweeper will launch them, composed and checked.
 
     Jobs that differ only in values (not in group choices or added keys) share one
     composition: the values are set on a copy as Hydra sets them, far cheaper than composing.
+    A sweeper that designs its own jobs (`salib`, `calibration`) has its sweep's config checked
+    here and each job's by the sweeper; it reports its own progress.
+
+    Returns:
+        The sweeper chosen (`hydra/sweeper`).
     """
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     global _PLAN
     master = composer.compose(overrides, multirun=True)
+    sweeper = str(master.hydra.runtime.choices.get("hydra/sweeper", "basic"))
+    if sweeper not in ("basic", "absorb"):
+        _check_job(master, "sweep")
+        return sweeper
     parser = OverridesParser.create(config_loader=composer.hydra.config_loader)
     params = master.hydra.sweeper.get("params") or {}
     task = [f"{key}={value}" for key, value in params.items()]
@@ -223,6 +239,7 @@ def _check_sweep(composer: Composer, overrides: list[str]) -> None:
     except Exception:  # an interpolation only Hydra's job can resolve
         sweep_dir = None
     _PLAN = Plan(len(jobs), sweep_dir)
+    return sweeper
 
 
 def _resolved(cfg: DictConfig, key: str) -> Path | None:

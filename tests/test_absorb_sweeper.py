@@ -57,10 +57,16 @@ def test_a_bad_value_fails_as_in_hydra(loaders) -> None:
             loader.load_configuration("config", [*HYDRA, "nosuch=1"], RunMode.MULTIRUN)
 
 
-def test_the_default_config_sweeps_with_it() -> None:
-    with Composer() as composer:
-        cfg = composer.compose([], multirun=True)
-    assert cfg.hydra.sweeper._target_ == f"{AbsorbSweeper.__module__}.{AbsorbSweeper.__name__}"
+def test_the_command_line_sweeps_with_it_unless_another_sweeper_is_chosen(tmp_path) -> None:
+    """`absorb -m` adds `hydra/sweeper=absorb` where the choice would be Hydra's basic one."""
+    from sim.cli import preflight
+
+    sweep = [f"hydra.sweep.dir={tmp_path / 'a'}", "days=30"]
+    assert preflight(["-m", *sweep, "seed=0,1"])[-1] == "hydra/sweeper=absorb"
+    assert preflight(["-m", *sweep, "hydra/sweeper=basic"])[-1] == "hydra/sweeper=basic"
+    chosen = preflight(["-m", f"hydra.sweep.dir={tmp_path / 'b'}", "experiment=sensitivity"])
+    assert "hydra/sweeper=absorb" not in chosen  # the experiment's own (salib) stays
+    assert "hydra/sweeper=absorb" not in preflight(["days=30", f"hydra.run.dir={tmp_path / 'c'}"])
 
 
 def test_the_batch_is_composed_again_only_without_the_command_lines_check(monkeypatch) -> None:
