@@ -436,7 +436,7 @@ class ExhaustionConfig:
     job_demands: bool = True  # Demerouti et al. 2001 ("Exhaustion and connective time")
     # assumption: every demand or lost resource other than overload tires as lost connection does
     validation_gain: float = param(0.05, low=0.0, high=1.0)
-    control_gain: float = param(0.05, low=0.0, high=1.0)
+    control_gain: float = param(0.05, low=0.0, high=1.0)  # assumption: as above
 
 
 @dataclass
