@@ -499,7 +499,9 @@ class PeopleConfig:
     pressure_memory_days: float = param(3.0, low=1.0)
     connective_crowd_out: bool = True  # false is the saturation experiment's design
     differ: bool = True  # "People who differ" in docs/model.md
-    attention_cv: float = param(0.15, low=0.0, high=0.5)  # assumption
+    # assumption; 0 for now: any spread (even 0.05) takes the seed case's deal-desk queue
+    # before the roll-out from ~9 to ~70 (its 2-hour shifts; docs/model.md, "People who differ")
+    attention_cv: float = param(0.0, low=0.0, high=0.5)
     resilience_sd: float = param(0.3, low=0.0, high=2.0)  # assumption
     production: ProductionConfig = field(default_factory=ProductionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)

@@ -352,7 +352,7 @@ def test_producers_checking_their_ai_drafts_is_booked_as_hidden_validation_only(
 
 def test_people_differ_in_attention_and_resilience_only_when_switched_on():
     alike = OrgModel(_small("people.differ=false"))
-    differ = OrgModel(_small("people.differ=true"))
+    differ = OrgModel(_small("people.differ=true", "people.attention_cv=0.15"))
     for model, varies in ((alike, False), (differ, True)):
         staff = model.staff
         on_stage = staff.stage == staff.stage[0]
