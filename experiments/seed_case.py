@@ -81,9 +81,10 @@ def deal_desk(described: dict, cfg: DictConfig, runs: list[pd.DataFrame], summar
 
 @cache
 def described_facts() -> dict[str, list[dict]]:
-    """The facts and survey figures of the seed-case preset, as it is now."""
+    """The facts and survey figures (and robustness spec) of the seed-case preset, as it is now."""
     node = sim.load_config(["experiment=seed_case"], return_hydra=True).hydra.callbacks.seed_case
-    return {key: OmegaConf.to_container(node[key]) for key in ("facts", "survey")}
+    keys = [key for key in ("facts", "survey", "robustness") if key in node]
+    return {key: OmegaConf.to_container(node[key]) for key in keys}
 
 
 def figure(cfg: DictConfig, runs: list[pd.DataFrame], path: Path) -> Path:
@@ -125,8 +126,8 @@ SURVEY_METHOD = {
 }
 
 
-def render(cfg: DictConfig, rows: list[dict], survey: list[dict], n: int) -> str:
-    """`seed_case.md`."""
+def render(cfg: DictConfig, rows: list[dict], survey: list[dict], n: int, robust: str = "") -> str:
+    """`seed_case.md`; `robust` is the robustness section (`experiments.robustness`), if any."""
     misses = [r for r in rows + survey if not r["verdict"].startswith("matches")]
 
     def table(first: str, second: str, facts: list[dict]) -> list[str]:
@@ -158,7 +159,44 @@ def render(cfg: DictConfig, rows: list[dict], survey: list[dict], n: int) -> str
         "![seed case](seed_case.png)",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + ([robust, ""] if robust else []))
+
+
+def robustness_section(
+    cfg: DictConfig, rows: list[dict], described: dict, n_base: int
+) -> tuple[str, pd.DataFrame | None]:
+    """The robustness table (`experiments.robustness`) as a section of `seed_case.md`."""
+    spec = described.get("robustness") or {}
+    if not spec.get("parameters"):
+        return "", None
+    from experiments import robustness
+
+    factors = [float(f) for f in spec.get("factors", (0.5, 1.5))]
+    table = robustness.screen(
+        cfg,
+        rows,
+        described,
+        spec["parameters"],
+        factors,
+        int(spec.get("replications", 2)),
+        int(spec.get("n_jobs", 1)),
+    )
+    top = spec.get("top")
+    shown = "every candidate, most influential first" if not top else f"the {top} most influential"
+    text = "\n".join(
+        [
+            "## Robustness: each row's verdict with one parameter changed",
+            "",
+            f"Each parameter multiplied by {' and by '.join(f'{f:g}' for f in factors)} "
+            f"(clipped to its allowed range), {int(spec.get('replications', 2))} replication(s) "
+            f"each against the {n_base} of the table above, same root seed; {shown}. "
+            "✓ matches, ~ partly, ✗ misses; ← the verdict differs from the base. Influence: "
+            "verdicts changed, then how far the rows' figures moved (experiments/robustness.py).",
+            "",
+            robustness.render(table, rows, int(top) if top else None),
+        ]
+    )
+    return text, table
 
 
 def write_seed_case(run_dir: Path, described: dict[str, list[dict]] | None = None) -> Path:
@@ -174,11 +212,14 @@ def write_seed_case(run_dir: Path, described: dict[str, list[dict]] | None = Non
     rows = [fact(f, cfg, runs, summaries) for f in described["facts"]]
     survey = [fact(f, cfg, runs, summaries) for f in described["survey"]]
     figure(cfg, runs, run_dir / "seed_case.png")
+    robust, table = robustness_section(cfg, rows + survey, described, len(runs))
+    if table is not None:
+        table.to_csv(run_dir / "robustness.csv", index=False)
     keep = ("fact", "article", "simulation", "rule", "verdict", "values")
     data = {
         name: [{k: r[k] for k in keep} for r in part]
         for name, part in (("facts", rows), ("survey", survey))
     }
     write_json(data, run_dir / "seed_case.json", sort_keys=False)
-    (run_dir / "seed_case.md").write_text(render(cfg, rows, survey, len(runs)))
+    (run_dir / "seed_case.md").write_text(render(cfg, rows, survey, len(runs), robust))
     return run_dir / "seed_case.md"

@@ -149,11 +149,7 @@ def audit(cfg: DictConfig) -> dict[str, Any]:
     rate = float(cfg.ai.automation_rate)
     at = capacity.utilisation(cfg, rate, demand=True)
     limits = thresholds(cfg)
-    first = (
-        limits.dropna(subset=["automation_at_1"]).sort_values("automation_at_1")
-        if len(limits)
-        else limits
-    )
+    first = limits.dropna(subset=["automation_at_1"]).sort_values("automation_at_1")
     simulated = simulated_utilisation(cfg)
     comparison = pd.DataFrame(
         columns=["stage", "planned", "simulated", "difference", "agrees"],
@@ -180,11 +176,8 @@ def audit(cfg: DictConfig) -> dict[str, Any]:
 
 
 def _fmt(value: float) -> str:
-    return (
-        "never"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else f"{value:.3g}"
-    )
+    """A threshold, or "never" where utilisation does not reach it (NaN)."""
+    return "never" if math.isnan(value) else f"{value:.3g}"
 
 
 def write_audit(result: dict[str, Any], cfg: DictConfig, directory: Path) -> Path:

@@ -16,9 +16,14 @@ import networkx as nx
 import numpy as np
 from omegaconf import DictConfig
 
-from sim import production
+from sim import production, review
 from sim.market import Market
-from sim.workflow import build_graph, offered_arrivals, offered_load
+from sim.workflow import build_graph, demand_author, offered_arrivals, offered_load
+
+
+def _add(entries: dict[str, dict[str, float]], kind: str, stage: str, per_day: float) -> None:
+    """Add `per_day` artifacts of `kind` entering at `stage` to `entries`."""
+    entries.setdefault(kind, {})[stage] = entries.get(kind, {}).get(stage, 0.0) + per_day
 
 
 def planned_entries(
@@ -38,7 +43,7 @@ def planned_entries(
                 * per_person
                 * production.volume_multiplier(cost, human_hours, elasticity)
             )
-            entries.setdefault(kind, {})[stage] = entries.get(kind, {}).get(stage, 0.0) + volume
+            _add(entries, kind, stage, volume)
     return entries
 
 
@@ -56,8 +61,7 @@ def demand_entries(
     the model starts it. None without a market.
     """
     kinds, ai, params = cfg.org.kinds, cfg.ai.kinds, cfg.market
-    stages = dict(graph.nodes(data=True))
-    reps = sum(node["headcount"] for node in stages.values() if node["role"] == "sales_rep")
+    reps = sum(n["headcount"] for _, n in graph.nodes(data=True) if n["role"] == "sales_rep")
     outreach = [k for k in kinds if kinds[k].market_role == "outreach" and k in entries]
     if not params.enabled or not outreach or reps == 0:
         return {}
@@ -85,14 +89,7 @@ def demand_entries(
     demand: dict[str, dict[str, float]] = {}
     for k, kind in kinds.items():
         per_day = {"meeting": meetings, "qualified": qualified}.get(kind.produced_on)
-        author = next(
-            (
-                s
-                for s, node in stages.items()
-                if node["role"] == "sales_rep" and k in node["effort_hours"]
-            ),
-            None,
-        )
+        author = demand_author(graph, k)
         if per_day is not None and author is not None:
             demand[k] = {author: per_day}
     return demand
@@ -108,15 +105,14 @@ def kind_entries(
     """
     entries = planned_entries(graph, cfg, automation_rate)
     hours = float(cfg.org.hours_per_day)
-    for stage, node in graph.nodes(data=True) if demand else ():
+    if not demand:
+        return entries
+    for stage, node in graph.nodes(data=True):
         for kind, rate in node["arrival_rate_per_hour"].items():
-            entries.setdefault(kind, {})[stage] = (
-                entries.get(kind, {}).get(stage, 0.0) + rate * hours
-            )
-    if demand:
-        for kind, entering in demand_entries(graph, cfg, entries, automation_rate).items():
-            for stage, n in entering.items():
-                entries.setdefault(kind, {})[stage] = entries.get(kind, {}).get(stage, 0.0) + n
+            _add(entries, kind, stage, rate * hours)
+    for kind, entering in demand_entries(graph, cfg, entries, automation_rate).items():
+        for stage, n in entering.items():
+            _add(entries, kind, stage, n)
     return entries
 
 
@@ -135,8 +131,6 @@ def rereview_share(
     the share is the defect chance (human and AI mix) times the chance of catching it at the
     people's starting skill and trust, with no backlog pressure (`sim.review`).
     """
-    from sim import review  # the reviewers' own formulas
-
     human = cfg.org.kinds[kind].defect_probability
     ai = cfg.ai.kinds[kind] if kind in cfg.ai.kinds else None
     rate = automation_rate if ai is not None else 0.0

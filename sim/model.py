@@ -28,7 +28,7 @@ from sim.market import DayOfMarket, Market
 from sim.metrics import Books
 from sim.rng import Draws, generator
 from sim.tables import HUMAN, kind_table, stage_table
-from sim.workflow import build_graph, compile_routing
+from sim.workflow import build_graph, compile_routing, demand_author
 
 
 @dataclass(slots=True)
@@ -205,15 +205,9 @@ class OrgModel(mesa.Model):
         """The author stage of each demand-driven kind: the first sales stage with effort for it."""
         authors = {}
         for k, kind in enumerate(self.kinds.names):
-            if self.kinds.produced_on[k] == "plan":
-                continue
-            for s, name in enumerate(self.stages.names):
-                if (
-                    self.stages.roles[s] == "sales_rep"
-                    and kind in self.graph.nodes[name]["effort_hours"]
-                ):
-                    authors[k] = s
-                    break
+            author = demand_author(self.graph, kind)
+            if self.kinds.produced_on[k] != "plan" and author is not None:
+                authors[k] = self.stage_index[author]
         return authors
 
     def _place_people(self) -> None:

@@ -169,6 +169,18 @@ def routing_matrix(graph: nx.DiGraph, kind: str, stages: list[str]) -> np.ndarra
     return matrix
 
 
+def demand_author(graph: nx.DiGraph, kind: str) -> str | None:
+    """Where demand-driven work of `kind` is written: the first sales stage with effort for it."""
+    return next(
+        (
+            stage
+            for stage, node in graph.nodes(data=True)
+            if node["role"] == "sales_rep" and kind in node["effort_hours"]
+        ),
+        None,
+    )
+
+
 def visit_rates(graph: nx.DiGraph, kind: str, entering: dict[str, float]) -> np.ndarray:
     """Artifacts of `kind` per day visiting each stage (graph order): the traffic equations."""
     stages = list(graph.nodes)

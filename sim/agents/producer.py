@@ -27,6 +27,7 @@ class Producer(Person):
         super().__init__(model, index, stage, cell)
         self.ai_effort_ratio = model.kinds.ai_effort_ratio
         self.check_share = model.cfg.people.production.ai_check_share
+        self.relevance_filter = model.cfg.policy.relevance_filter
 
     # ------------------------------------------------------------------ once a day, per team
     @staticmethod
@@ -130,7 +131,7 @@ class Producer(Person):
     def filters(self, artifact: Artifact) -> bool:
         """Whether `policy.relevance_filter` has this AI first draft triaged by its author."""
         return (
-            self.model.cfg.policy.relevance_filter.enabled
+            self.relevance_filter.enabled
             and artifact.origin == AI
             and artifact.author == self.stage
             and self.model.kinds.produced_on[artifact.kind] == "plan"
@@ -138,16 +139,14 @@ class Producer(Person):
 
     def triage_hours(self, artifact: Artifact) -> float:
         """Hours to judge one AI draft against the relevance bar."""
-        return (
-            self.model.cfg.policy.relevance_filter.triage_effort_share * self.effort[artifact.kind]
-        )
+        return self.relevance_filter.triage_effort_share * self.effort[artifact.kind]
 
     def triage(self, artifact: Artifact) -> bool:
         """The author judges the draft's relevance, with error: keep it (True) or discard it.
 
         The judgement draws on its own stream, `judgement`; the hours were part of the work.
         """
-        policy = self.model.cfg.policy.relevance_filter
+        policy = self.relevance_filter
         judged = artifact.relevance + policy.judgement_sd * self.model.judgement_draws.normal()
         self.today.hidden_validation_hours += self.triage_hours(artifact)
         self.staff.checking_hours[self.index] += self.triage_hours(artifact)

@@ -46,6 +46,11 @@ class Reviewer(Person):
         in_the_loop = model.cfg.policy.human_in_the_loop.enabled
         self.careful = [in_the_loop and flag for flag in model.kinds.critical]
         self.rationale_hours = model.cfg.policy.human_in_the_loop.rationale_hours
+        # trust a clean AI review earns; `policy.training` shows what such a pass can hide
+        training = model.cfg.policy.training
+        self.trust_gain = self.trust_params.gain_per_clean_review * (
+            1.0 - training.trust_gain_cut if training.enabled else 1.0
+        )
 
     @property
     def skill(self) -> float:
@@ -158,13 +163,13 @@ class Reviewer(Person):
         A missed defect looks like a clean pass, so trust grows fastest where it is least
         earned. Held when `people.trust.fixed` (the automation-bias control).
         """
-        trust, training = self.trust_params, self.model.cfg.policy.training
-        gain = trust.gain_per_clean_review
-        if training.enabled:  # practice shows what a clean-looking pass can hide
-            gain *= 1.0 - training.trust_gain_cut
+        trust = self.trust_params
         if not trust.fixed:
             self.staff.trust[self.index] = learning.updated_trust(
-                self.staff.trust[self.index], caught_defect, gain, trust.loss_per_caught_defect
+                self.staff.trust[self.index],
+                caught_defect,
+                self.trust_gain,
+                trust.loss_per_caught_defect,
             )
 
     # ------------------------------------------------------------------ once a day, everyone
