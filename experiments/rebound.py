@@ -68,10 +68,13 @@ def run_metrics(record: RunRecord) -> dict[str, float]:
     )
     metrics["other_hours_per_day"] = other if abs(other) > 1e-9 else 0.0
     metrics["artifacts_drafted_per_day"] = float(post.artifacts_drafted.mean())
+    # while AI use spreads (`ai.adoption_days`), only those using it can save: the rate they
+    # draft at is the automation rate times the mean share using AI after the roll-out
+    using = float(post.ai_users_share.mean()) if "ai_users_share" in post else 1.0
     for kind, hours in author_hours(cfg).items():
         metrics[f"drafted_post_{kind}"] = float(post[f"drafted_{kind}"].sum())
         metrics[f"saving_per_artifact_{kind}"] = saving_per_artifact(
-            cfg, kind, hours, float(cfg.ai.automation_rate)
+            cfg, kind, hours, float(cfg.ai.automation_rate) * using
         )
     metrics["queued_end"] = float(ts.queued.iloc[-1])
     return metrics

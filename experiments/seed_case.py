@@ -113,6 +113,19 @@ def figure(cfg: DictConfig, runs: list[pd.DataFrame], path: Path) -> Path:
     return plotting.save(fig, path)
 
 
+SURVEY_METHOD = {
+    "hours": "Shares of all simulated staff (`summary.json` → `survey`): workload in the last "
+    "quarter above the pre-roll-out level by more than 5%; more time reviewing AI output than "
+    "before; exhaustion above the burnout threshold at the end.",
+    "self_report": "Self-report (`metrics.survey=self_report`, `sim/survey.py`), asked as Upwork "
+    "asked it of AI users: people there before the roll-out who had started using AI by the end, "
+    "each answering from their own days before the roll-out against the last quarter: AI added "
+    "to their workload (4 or 5 on a five-point scale), they spend noticeably more time checking "
+    "AI output, they feel burnt out (exhaustion above the threshold) at the end, and before the "
+    "roll-out for comparison.",
+}
+
+
 def render(cfg: DictConfig, rows: list[dict], survey: list[dict], n: int, robust: str = "") -> str:
     """`seed_case.md`; `robust` is the robustness section (`experiments.robustness`), if any."""
     misses = [r for r in rows + survey if not r["verdict"].startswith("matches")]
@@ -135,9 +148,7 @@ def render(cfg: DictConfig, rows: list[dict], survey: list[dict], n: int, robust
         "",
         "## Survey readout of the simulated staff vs Upwork Research Institute, July 2024",
         "",
-        "Shares of all simulated staff (`summary.json` → `survey`): workload in the last "
-        "quarter above the pre-roll-out level by more than 5%; more time reviewing AI output "
-        "than before; exhaustion above the burnout threshold at the end.",
+        SURVEY_METHOD[OmegaConf.select(cfg, "metrics.survey", default="hours")],
         "",
         *table("figure", "Upwork 2024", survey),
         "",

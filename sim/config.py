@@ -45,6 +45,7 @@ PRODUCED_ON = ("plan", "meeting", "qualified")
 MARKET_ROLES = ("outreach", "asset", "proposal", "internal")
 TASKS = ("run", "validate_queueing", "audit")
 DASHBOARD_COUNTS = ("all", "outcome_linked")
+SURVEYS = ("self_report", "hours")
 
 # Bounds on what is sane: beyond them a run is a typo, or would take hours and fill the disk.
 MAX_DAYS = 100_000
@@ -263,6 +264,10 @@ class AiConfig:
     Attributes:
         automation_rate: share of production drafted by AI once rolled out.
         rollout_day: working day on which AI becomes available.
+        adoption_days: working days over which use spreads through the staff after the
+            roll-out: each person starts on their own day, drawn so that 10% have started at
+            the roll-out's first day and 90% by `adoption_days` after it (a logistic S-curve);
+            0 gives everyone AI on the roll-out day (a step).
         kinds: per-kind effects of AI drafting; kinds absent here are never AI-drafted.
     """
 
@@ -275,6 +280,9 @@ class AiConfig:
         when="ai.automation_rate",
         why="AI is rolled out inside the run (or set ai.automation_rate=0 for no AI)",
     )
+    # assumption: tools diffuse over weeks (S-curves, "Anchors"); seed 003: volume had tripled
+    # "within six weeks", so most had started by then: 10% to 90% over four weeks
+    adoption_days: float = param(20.0, low=0.0, high=10000.0)
     kinds: dict[str, AiKindConfig] = table(  # per kind of the org: configs/ai/default.yaml
         names_in="org.kinds", why="an AI table is per org; use ai=none, or an ai file of your own"
     )
@@ -333,12 +341,16 @@ class ProductionConfig:
         max_backlog_days: producers stop planning new discretionary work while their queue
             holds more than this many days of their own capacity.
         rework_effort_share: author hours to fix a returned artifact, relative to drafting it.
+        ai_check_share: share of an AI draft's hours its author spends checking it (reading it
+            against facts, tone and scope), booked as hidden validation; 0 books none.
     """
 
     # fit: the seed case's email volume tripled at automation 0.85 ("Production and rebound")
     volume_elasticity: float = param(0.96, low=0.0, high=5.0)
     max_backlog_days: float = param(1.0, low=0.0)  # assumption
     rework_effort_share: float = param(0.5, low=0.0, high=100.0)  # Stanford/BetterUp 2025
+    # seed 003: reps spent "more time skimming AI-written drafts than crafting relevance"
+    ai_check_share: float = param(0.5, low=0.0, high=1.0)
 
 
 @dataclass
@@ -405,6 +417,14 @@ class ExhaustionConfig:
         defect_gain: relative rise of the defect chance of work made at full exhaustion.
         burnout_threshold: exhaustion above which a person counts as burnt out.
         max_overtime_hours: extra hours a person works per day when behind.
+        job_demands: exhaustion follows the job demands-resources model: demands are the
+            hours the queue asks beyond attention (whatever the person manages to give) and
+            the hours spent checking AI output or triaging; lost resources are connective time
+            and control (hours spent within the tool's framing); overtime takes the evenings
+            recovery needs. Off: overload is the hours worked beyond attention, and recovery
+            is never impeded.
+        validation_gain: daily rise per unit of checking and triage hours (over attention).
+        control_gain: daily rise when all of a day's work is within the tool's framing.
     """
 
     # Reasoning for each: docs/model.md, "Exhaustion and connective time".
@@ -416,6 +436,10 @@ class ExhaustionConfig:
     defect_gain: float = param(0.5, low=0.0, high=1.0)  # assumption: 50% more defects
     burnout_threshold: float = param(0.6, low=0.0, high=1.0)  # assumption
     max_overtime_hours: float = param(2.0, low=0.0, high=24.0)  # seed 003: "spent evenings"
+    job_demands: bool = True  # Demerouti et al. 2001 ("Exhaustion and connective time")
+    # assumption: every demand or lost resource other than overload tires as lost connection does
+    validation_gain: float = param(0.05, low=0.0, high=1.0)
+    control_gain: float = param(0.05, low=0.0, high=1.0)  # assumption: as above
 
 
 @dataclass
@@ -465,6 +489,11 @@ class PeopleConfig:
             pressure: people skim, work overtime and give up connective time.
         pressure_memory_days: time constant over which felt pressure follows the backlog.
         connective_crowd_out: whether pressure crowds out coaching and customer time.
+        differ: people differ: each has their own attention (around their stage's) and
+            resilience, drawn once on the `people` stream; off, everyone on a stage is alike.
+        attention_cv: coefficient of variation of attention between people.
+        resilience_sd: log-sd of susceptibility to exhaustion (the inverse of resilience;
+            a mean-1 lognormal factor on the daily rise).
     """
 
     enabled: bool = True
@@ -472,6 +501,11 @@ class PeopleConfig:
     # assumption: routines change over days; an update faster than daily would overshoot
     pressure_memory_days: float = param(3.0, low=1.0)
     connective_crowd_out: bool = True  # false is the saturation experiment's design
+    differ: bool = True  # "People who differ" in docs/model.md
+    # assumption; 0 for now: any spread (even 0.05) takes the seed case's deal-desk queue
+    # before the roll-out from ~9 to ~70 (its 2-hour shifts; docs/model.md, "People who differ")
+    attention_cv: float = param(0.0, low=0.0, high=0.5)
+    resilience_sd: float = param(0.3, low=0.0, high=2.0)  # assumption
     production: ProductionConfig = field(default_factory=ProductionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
@@ -531,12 +565,19 @@ class MetricsConfig:
             outreach that produced qualified pipeline, assets that were used, won proposals.
         warmup_days: days excluded from run-level statistics.
         record_artifacts: keep one row per stage visit (artifacts.parquet).
+        survey: how the staff survey is read: `self_report` (each AI user who was there
+            before the roll-out answers from their own before/after experience on a scale) or
+            `hours` (shares of all staff by hours worked, the earlier readout).
+        survey_noticeable: the smallest change a respondent notices, relative to their
+            attention (a just-noticeable difference).
     """
 
     dashboard_counts: str = param("all", one_of=DASHBOARD_COUNTS)  # as the seed case counted
     # prospects' fatigue memory is 10 days and the first proposals take days ("The books")
     warmup_days: int = param(10, low=0, below="days")
     record_artifacts: bool = False
+    survey: str = param("self_report", one_of=SURVEYS)  # "The books"
+    survey_noticeable: float = param(0.05, low=0.0, high=1.0)  # assumption: about 20 min a day
 
 
 # --------------------------------------------------------------------------- policies

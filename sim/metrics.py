@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.agents import Manager, Producer, Reviewer, SalesRep
 from sim.queueing_theory import littles_law_error
+from sim.survey import SelfReport
 
 
 class ConservationError(RuntimeError):
@@ -42,6 +43,8 @@ class Books:
         self.busy_recent = np.zeros(n)
         self.ai_review_before = np.zeros(n)
         self.ai_review_recent = np.zeros(n)
+        # the survey as self-report (`metrics.survey`; `sim.survey`), None for the hours readout
+        self.self_report = SelfReport(n) if model.cfg.metrics.survey == "self_report" else None
         self.count_people(model)
 
     def count_people(self, model) -> None:
@@ -57,6 +60,8 @@ class Books:
             self.busy_before, self.busy_recent = grow(self.busy_before), grow(self.busy_recent)
             self.ai_review_before = grow(self.ai_review_before)
             self.ai_review_recent = grow(self.ai_review_recent)
+        if self.self_report is not None:
+            self.self_report.grow(len(people))
 
     def collect(self, model) -> None:
         """Write today's row: both books, queues per stage, people's state, conservation."""
@@ -170,6 +175,10 @@ class Books:
                 f" + done {engine.done} + dropped {engine.dropped}"
             )
         self._tally_workload(model, busy)
+        if self.self_report is not None:
+            self.self_report.tally(model, busy)
+        if model.cfg.ai.adoption_days > 0:  # adoption over time: the share using AI today
+            row["ai_users_share"] = float((staff.adoption_day <= model.day).mean())
         self.rows.append(row)
 
     def _tally_workload(self, model, busy: np.ndarray) -> None:
@@ -189,10 +198,16 @@ class Books:
         return pd.DataFrame(self.rows)
 
     def survey(self, model) -> dict[str, float]:
-        """A survey-style readout of the staff, comparable with the Upwork 2024 figures."""
+        """A survey-style readout of the staff, comparable with the Upwork 2024 figures.
+
+        Under `metrics.survey=self_report` the AI users' own answers (`sim.survey`); under
+        `hours`, shares of all staff by the hours they worked.
+        """
         cfg, staff = model.cfg, model.staff
         if len(staff.stage) == 0:
             return {}
+        if self.self_report is not None:
+            return self.self_report.answers(model)
         before_days = max(1, min(cfg.ai.rollout_day, cfg.days))
         recent_days = max(1, cfg.days // 4)
         workload_before = self.busy_before / before_days

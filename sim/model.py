@@ -18,7 +18,7 @@ import numpy as np
 from mesa.discrete_space import Network
 from omegaconf import DictConfig, OmegaConf
 
-from sim import review
+from sim import adoption, exhaustion, review
 from sim.agents import Person, Producer, Reviewer, SalesRep, Staff, agent_class
 from sim.capacity import load_growth
 from sim.config import RunConfig
@@ -114,6 +114,9 @@ class OrgModel(mesa.Model):
         self.sampling_draws = Draws(stream("sampling"))
         # the author's judgement of relevance under the relevance filter (its own stream)
         self.judgement_draws = stream("judgement")
+        # people who differ, and the day each starts using AI (each on its own stream)
+        self.people_rng = stream("people")
+        self.adoption_rng = stream("adoption")
         self.today = Today()
         self.today.reset(len(self.kinds.names), len(self.stages.names))
         self.pressure = [0.0] * len(self.stages.names)  # felt backlog pressure per stage
@@ -219,13 +222,18 @@ class OrgModel(mesa.Model):
                 connective.append(node["connective_hours"] if self.behaviour else 0.0)
                 classes.append(cls)
         people = self.cfg.people
+        attention, susceptible, adoption_day = self._individuals(
+            np.array(attention, dtype=float), np.array(connective, dtype=float)
+        )
         self.staff = Staff(
             np.array(stage, dtype=np.int64),
-            np.array(attention, dtype=float),
+            attention,
             np.array(connective, dtype=float),
             skill=people.skill.initial,
             trust=people.trust.initial,
             exhaustion=people.exhaustion.initial,
+            susceptibility=susceptible,
+            adoption_day=adoption_day,
         )
         self.people: list[Person] = [
             cls(self, i, stage[i], self.network[self.stages.names[stage[i]]])
@@ -248,6 +256,26 @@ class OrgModel(mesa.Model):
         if training.enabled and issubclass(cls, Reviewer):
             return max(0.0, node["attention_hours"] - training.hours_per_week / 5.0)
         return node["attention_hours"]
+
+    def _individuals(
+        self, attention: np.ndarray, connective: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each person's own attention, susceptibility to exhaustion and day to start with AI.
+
+        With `people.differ` (and behaviour on), attention is their stage's times a mean-1
+        lognormal factor (kept between their connective time and the working day) and
+        susceptibility a mean-1 lognormal, both drawn on the `people` stream; otherwise
+        everyone on a stage is alike (susceptibility 1). The day each starts using AI is the
+        roll-out day plus a delay drawn on the `adoption` stream (`sim.adoption`).
+        """
+        n, people = len(attention), self.cfg.people
+        susceptible = np.ones(n)
+        if people.differ and self.behaviour and n:
+            factor = exhaustion.attention_factors(self.people_rng, n, people.attention_cv)
+            attention = np.clip(attention * factor, connective, self.hours_per_day)
+            susceptible = exhaustion.susceptibility(self.people_rng, n, people.resilience_sd)
+        delays = adoption.adoption_delays(self.adoption_rng, n, float(self.cfg.ai.adoption_days))
+        return attention, susceptible, self.cfg.ai.rollout_day + delays
 
     def _count_people(self) -> None:
         """Headcount, queue capacity and the customer-time mask, from the staff arrays."""
@@ -285,14 +313,19 @@ class OrgModel(mesa.Model):
         people = self.cfg.people
         connective = node["connective_hours"] if self.behaviour else 0.0
         cls = agent_class(node["role"], self.behaviour)
+        attention, susceptible, adoption_day = self._individuals(
+            np.full(n, self._attention_hours(node, cls)), np.full(n, connective)
+        )
         self.staff.add(
             n,
             stage,
-            self._attention_hours(node, cls),
+            attention,
             connective,
             skill=people.skill.initial,
             trust=people.trust.initial,
             exhaustion=people.exhaustion.initial,
+            susceptibility=susceptible,
+            adoption_day=adoption_day,
         )
         for _ in range(n):
             person = cls(self, len(self.people), stage, self.network[name])
@@ -369,6 +402,19 @@ class OrgModel(mesa.Model):
         """The share of drafts AI makes today (0 before the roll-out)."""
         return float(self.cfg.ai.automation_rate) if self.day >= self.cfg.ai.rollout_day else 0.0
 
+    def stage_automation(self, rate: float) -> list[float]:
+        """Per stage, today's share of AI drafts: `rate` times the share of its people using AI.
+
+        With `ai.adoption_days` 0 everyone uses AI from the roll-out on: `rate` everywhere.
+        """
+        n_stages = len(self.stages.names)
+        if not rate or self.cfg.ai.adoption_days <= 0:
+            return [rate] * n_stages
+        share = adoption.adopted_share(
+            self.staff.adoption_day, self.staff.stage, self.day, n_stages
+        )
+        return (rate * share).tolist()
+
     def backlog_days(self, stage: int) -> float:
         """Days of the stage's own capacity its queue holds (queued work at human effort)."""
         capacity = self.capacity_hours[stage]
@@ -403,7 +449,13 @@ class OrgModel(mesa.Model):
                 self.cfg.policy.training,
                 self.datacollector.reviewer_mask,
             )
-            Person.end_day(self.staff, np.array(self.engine.busy_hours), self.cfg.people.exhaustion)
+            Person.end_day(
+                self.staff,
+                np.array(self.engine.busy_hours),
+                self.cfg.people.exhaustion,
+                np.array(self.pressure)[self.staff.stage],
+                self.cfg.people.differ,
+            )
             self.govern()
         self.datacollector.collect(self)
 
@@ -428,13 +480,13 @@ class OrgModel(mesa.Model):
         self._judge_backlogs(people.coping)
         self.contact_today = self.human_contact_ratio()
         day_start = self.day * self.hours_per_day
-        automation = self.automation_rate_today()
+        automation = self.stage_automation(self.automation_rate_today())
         for stage in self.producing_stages:
-            Producer.plan_day(self, stage, day_start, automation)
+            Producer.plan_day(self, stage, day_start, automation[stage])
         for k, author in self.demand_author.items():
             meeting = self.kinds.produced_on[k] == "meeting"
             demand = self._pending_meetings if meeting else self._pending_qualified
-            Producer.draft(self, k, author, len(demand), day_start, automation)
+            Producer.draft(self, k, author, len(demand), day_start, automation[author])
         self._pending_meetings, self._pending_qualified = [], []
 
     def _judge_backlogs(self, coping) -> None:

@@ -195,6 +195,38 @@ def test_a_fix_clears_the_defect_and_counts_as_hidden_validation(model):
     assert model.today.production_hours == 0.0
 
 
+def test_authors_check_their_ai_drafts_as_validation_within_the_drafts_hours(model):
+    rep = first(model, SalesRep)
+    share = model.cfg.people.production.ai_check_share
+    assert share > 0
+    draft = artifact(model, "outreach_sequence", "sales", origin=AI)
+    draft.work = rep.work_hours(draft)
+    assert draft.work == pytest.approx(0.2)  # the draft costs what it did
+    rep.finish_draft(draft)
+    assert model.today.hidden_validation_hours == pytest.approx(share * 0.2)
+    assert model.staff.checking_hours[rep.index] == pytest.approx(share * 0.2)
+    assert model.staff.framed_hours[rep.index] == pytest.approx((1 - share) * 0.2)
+    human = artifact(model, "outreach_sequence", "sales")
+    human.work = rep.work_hours(human)
+    rep.finish_draft(human)  # a hand-written draft books no checking
+    assert model.staff.checking_hours[rep.index] == pytest.approx(share * 0.2)
+
+
+def test_reviewers_and_managers_book_their_checking_and_triage(model):
+    reviewer = first(model, Reviewer, "brand_review")
+    model.review_draws.uniform = always(0.99)
+    draft = artifact(model, "campaign_asset", "marketing", origin=AI)
+    draft.work, draft.vigilance = 0.5, 1.0
+    reviewer.review(draft)
+    assert model.staff.checking_hours[reviewer.index] == 0.5
+    manager = first(model, Manager)
+    report = artifact(model, "status_report", "sales")
+    report.work, report.vigilance = 0.25, 1.0
+    manager.triage(report)
+    assert model.staff.triage_hours[manager.index] == 0.25
+    assert model.staff.checking_hours[manager.index] == 0.0
+
+
 def _planned(cfg_overrides, automation):
     model = OrgModel(sim.load_config(["days=30", *cfg_overrides]))
     Producer.plan_day(model, model.stage_index["sales"], 0.0, automation)

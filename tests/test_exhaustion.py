@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from sim.config import ExhaustionConfig
-from sim.exhaustion import connective_hours, shift_hours, updated_exhaustion
+from sim.exhaustion import (
+    attention_factors,
+    connective_hours,
+    jdr_exhaustion,
+    shift_hours,
+    susceptibility,
+    updated_exhaustion,
+)
 
 EX = ExhaustionConfig()
 HOURS_PER_DAY = 8.0
@@ -187,3 +194,83 @@ def test_recovery_halves_exhaustion_in_about_a_month():
         exhaustion = _exhaust(exhaustion, 0.0, 0.0)
         days += 1
     assert days == 23
+
+
+# --------------------------------------------------------------------------- jdr_exhaustion
+GAINS = (EX.overload_gain, EX.validation_gain, EX.isolation_gain, EX.control_gain)
+
+
+def _jdr(exhaustion, asked=0.0, checking=0.0, lost=0.0, control=0.0, evenings=0.0, s=None):
+    one = lambda x: np.atleast_1d(np.asarray(x, dtype=float))  # noqa: E731
+    return jdr_exhaustion(
+        one(exhaustion),
+        (one(asked), one(checking)),
+        (one(lost), one(control)),
+        one(evenings),
+        GAINS,
+        EX.recovery_per_day,
+        None if s is None else one(s),
+    )
+
+
+def test_jdr_without_demands_or_losses_recovers_as_before():
+    assert _jdr(0.8) == pytest.approx(_exhaust(0.8, 0.0, 0.0))
+
+
+def test_jdr_each_demand_and_lost_resource_tires():
+    calm = _jdr(0.3)
+    for kwargs in ({"asked": 0.3}, {"checking": 0.5}, {"lost": 0.5}, {"control": 0.5}):
+        assert _jdr(0.3, **kwargs)[0] > calm[0], kwargs
+
+
+def test_jdr_checking_and_control_tire_at_their_gains():
+    new = _jdr(0.2, checking=1.0, control=0.5)
+    rise = (EX.validation_gain * 1.0 + EX.control_gain * 0.5) * 0.8
+    assert new == pytest.approx([0.2 + rise - EX.recovery_per_day * 0.2])
+
+
+def test_jdr_evenings_taken_are_evenings_without_recovery():
+    assert _jdr(0.5, evenings=1.0) == pytest.approx([0.5])
+    assert _jdr(0.5, evenings=0.5)[0] > _jdr(0.5, evenings=0.0)[0]
+
+
+def test_saturated_reviewer_burns_out_under_jdr_and_settles_below_threshold_without():
+    # a reviewer on a saturated stage checking AI output all day, every evening taken; before,
+    # overload counted the hours worked, and an exhausted person works fewer (capacity loss)
+    attention, overtime = 6.0, EX.max_overtime_hours
+    old = new = np.array([EX.initial])
+    for _ in range(130):
+        worked = _shift(attention, old, 0.0, 1.0)
+        old = _exhaust(old, np.maximum(worked - attention, 0.0) / attention, 0.0)
+        new = _jdr(new, asked=overtime / attention, checking=1.0, evenings=1.0)
+    assert old[0] < EX.burnout_threshold
+    assert new[0] > EX.burnout_threshold
+
+
+def test_susceptibility_scales_the_rise_only():
+    base = _jdr(0.3, asked=0.3, control=0.5)
+    assert _jdr(0.3, asked=0.3, control=0.5, s=1.0) == pytest.approx(base)
+    rise = base[0] - _jdr(0.3)[0]
+    assert _jdr(0.3, asked=0.3, control=0.5, s=2.0)[0] - _jdr(0.3)[0] == pytest.approx(2 * rise)
+    assert _jdr(0.3, s=2.0) == pytest.approx(_jdr(0.3))  # recovery is the same for everyone
+    assert _exhaust(0.3, 1.0, 0.0) == pytest.approx(
+        updated_exhaustion(
+            np.array([0.3]),
+            np.array([1.0]),
+            np.zeros(1),
+            *GAINS[::2],
+            EX.recovery_per_day,
+            np.ones(1),
+        )
+    )
+
+
+def test_people_differ_around_their_stage_with_mean_one():
+    rng = np.random.default_rng(0)
+    factors = attention_factors(rng, 200_000, 0.15)
+    assert factors.mean() == pytest.approx(1.0, abs=0.005)
+    assert factors.std() / factors.mean() == pytest.approx(0.15, rel=0.02)  # when switched on
+    s = susceptibility(rng, 200_000, 0.3)
+    assert s.mean() == pytest.approx(1.0, abs=0.005)
+    assert np.all(s > 0)
+    assert np.all(attention_factors(rng, 10, 0.0) == 1.0)

@@ -1,9 +1,12 @@
+import hashlib
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import sim
-from sim.agents import Reviewer, Server
+from sim.agents import Person, Reviewer, Server
 from sim.model import OrgModel
 from sim.runner import simulate
 
@@ -175,13 +178,18 @@ def test_a_sustained_backlog_hires_people_who_start_after_the_lead_time():
 def test_hiring_off_or_without_a_backlog_keeps_the_headcount():
     off, _, _ = _governed("days=90")
     assert (off.hired == 0).all() and off.headcount_brand_review.nunique() == 1
-    calm, _, model = _governed("days=90", "governance.enabled=false", *HIRING)
+    # calm: no control steps, and reviewers whom checking AI output does not tire (under job
+    # demands their exhaustion costs capacity and the brand backlog grows enough to hire)
+    calm, _, model = _governed(
+        "days=90", "governance.enabled=false", "people.exhaustion.job_demands=false", *HIRING
+    )
     assert (calm.hired == 0).all() and (calm.hires_pending == 0).all()
     assert len(model.people) == int(model.initial_headcount.sum())
 
 
 def test_hiring_shortens_the_brand_queue():
-    without, _, _ = _governed("days=90")
+    # like for like: the same coping, only hiring off
+    without, _, _ = _governed("days=90", *HIRING, "governance.hiring=false")
     hiring, _, _ = _governed("days=90", *HIRING)
     assert hiring.queue_brand_review.iloc[-1] < without.queue_brand_review.iloc[-1]
 
@@ -279,3 +287,88 @@ def test_coping_bounds_the_queues_that_grow_without_it():
     assert waited[3] - waited[2] > 0.5 * (waited[2] - waited[1]) > 0.2 * waited[2]  # growing
     assert coped[3] < 1.2 * max(coped[1], coped[2])  # levelled off
     assert max(coped) < 0.1 * waited[3], (coped, waited)
+
+
+# --------------------------------------------------------------------------- people (issue 11)
+ALL_OFF = [
+    "ai.adoption_days=0",
+    "people.exhaustion.job_demands=false",
+    "people.differ=false",
+    "people.production.ai_check_share=0",
+    "metrics.survey=hours",
+]
+# sha256 of `timeseries.to_csv()` and of the summary (json, sorted keys) of `small_cfg` with
+# every switch above off, as main produced them before these mechanisms existed. A change meant
+# to alter these outputs regenerates them: tests/test_model.py::_digests on small_cfg + ALL_OFF.
+BEFORE = (
+    "93b97d7ce726f26d3f8a44f88296d51d9cb8b12d2cc27b1ca7d28b07696b14f1",
+    "e6ae35a0d07c6e4386663b80c2941fcc9371203c6992e637137758418f83fc01",
+)
+
+
+def _digests(cfg) -> tuple[str, str]:
+    timeseries, summary, _ = simulate(cfg)
+    text = json.dumps(summary, sort_keys=True, default=str)
+    return (
+        hashlib.sha256(timeseries.to_csv().encode()).hexdigest(),
+        hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def _small(*overrides):
+    return sim.load_config(["days=40", "ai.rollout_day=10", "progress=false", *overrides])
+
+
+def test_people_switches_off_reproduce_the_outputs_from_before_them():
+    assert _digests(_small(*ALL_OFF)) == BEFORE
+
+
+def test_adoption_spreads_over_weeks_on_its_own_stream():
+    step, _, _ = simulate(_small("ai.adoption_days=0", "days=60"))
+    spread, _, model = simulate(_small("ai.adoption_days=20", "days=60"))
+    rollout = model.cfg.ai.rollout_day
+    # nothing differs before the roll-out: the adoption days take no other stream's draws
+    pd.testing.assert_frame_equal(
+        step[step.day < rollout], spread[spread.day < rollout].drop(columns="ai_users_share")
+    )
+    users = spread.set_index("day").ai_users_share
+    assert users[rollout - 1] == 0.0
+    assert 0.05 < users[rollout] < 0.2
+    assert 0.3 < users[rollout + 10] < 0.7
+    assert users[rollout + 30] > 0.9
+    share = lambda ts, d: ts.ai_assisted_outputs[ts.day.between(d, d + 2)].sum()  # noqa: E731
+    assert share(spread, rollout) < share(step, rollout)
+
+
+def test_producers_checking_their_ai_drafts_is_booked_as_hidden_validation_only():
+    base = ["people.exhaustion.job_demands=false", "metrics.survey=hours"]
+    without, _, _ = simulate(_small(*base, "people.production.ai_check_share=0"))
+    checked, _, _ = simulate(_small(*base, "people.production.ai_check_share=0.5"))
+    column = "hidden_validation_hours"
+    assert (checked[column] >= without[column]).all()
+    assert checked[column].sum() > without[column].sum()
+    pd.testing.assert_frame_equal(without.drop(columns=column), checked.drop(columns=column))
+
+
+def test_people_differ_in_attention_and_resilience_only_when_switched_on():
+    alike = OrgModel(_small("people.differ=false"))
+    differ = OrgModel(_small("people.differ=true", "people.attention_cv=0.15"))
+    for model, varies in ((alike, False), (differ, True)):
+        staff = model.staff
+        on_stage = staff.stage == staff.stage[0]
+        assert bool(np.ptp(staff.attention_hours[on_stage]) > 0) is varies
+        assert bool(np.ptp(staff.susceptibility) > 0) is varies
+    hours = differ.cfg.org.hours_per_day
+    assert np.all(differ.staff.attention_hours <= hours)
+    assert np.all(differ.staff.attention_hours >= differ.staff.connective_target)
+
+
+def test_under_job_demands_an_exhausted_person_working_less_keeps_tiring():
+    cfg = _small()
+    model = OrgModel(cfg)
+    staff, tiring = model.staff, cfg.people.exhaustion
+    staff.exhaustion[:] = 0.7
+    n = len(staff.stage)
+    staff.checking_hours = [3.0] * n
+    Person.end_day(staff, staff.attention_hours * 0.7, tiring, np.ones(n), differ=False)
+    assert np.all(staff.exhaustion > 0.7)

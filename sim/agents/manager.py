@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.agents.reviewer import Reviewer, Verdict
+from sim.tables import AI
 
 if TYPE_CHECKING:
     from sim.engine import Artifact
@@ -27,4 +28,6 @@ class Manager(Reviewer):
         The hours are triage: effort the dashboard never sees (the seed's pseudo-work).
         """
         self.today.triage_hours += artifact.work
+        if artifact.origin != AI:  # AI-made work is checking (`Reviewer.review` books it)
+            self.staff.triage_hours[self.index] += artifact.work
         return super().review(artifact)

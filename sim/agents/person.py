@@ -117,23 +117,62 @@ class Person(FixedAgent):
         )
 
     @staticmethod
-    def end_day(staff: Staff, busy_hours: np.ndarray, tiring) -> None:
-        """Everyone's exhaustion moves: overload and lost connective time tire, rest recovers.
+    def end_day(
+        staff: Staff,
+        busy_hours: np.ndarray,
+        tiring,
+        felt_pressure: np.ndarray | None = None,
+        differ: bool = False,
+    ) -> None:
+        """Everyone's exhaustion moves: demands and lost resources tire, rest recovers.
+
+        Under `tiring.job_demands` (and with `felt_pressure` given) the job demands-resources
+        day (`exhaustion.jdr_exhaustion`): the demands are the hours the queue asks beyond
+        attention (`max_overtime_hours` × felt pressure, whatever the person manages to give)
+        and the hours spent checking AI output or triaging; the lost resources are connective
+        time and control (the share of the day's work done within the tool's framing); the
+        evenings the queue takes are evenings without recovery. Otherwise overload is the
+        hours worked beyond attention and rest always recovers.
 
         Args:
-            staff: everyone's state.
+            staff: everyone's state (the day's tallies included).
             busy_hours: hours each person served artifacts today.
             tiring: the `people.exhaustion` config.
+            felt_pressure: the pressure each person felt today (their stage's).
+            differ: people differ in their susceptibility to exhaustion (`people.differ`).
         """
-        overload = np.maximum(busy_hours - staff.attention_hours, 0.0) / np.maximum(
-            staff.attention_hours, 1e-9
-        )
+        attention = np.maximum(staff.attention_hours, 1e-9)
         lost = np.divide(
             staff.connective_target - staff.connective_hours,
             staff.connective_target,
             out=np.zeros_like(busy_hours),
             where=staff.connective_target > 0,
         )
+        susceptible = staff.susceptibility if differ else None
+        if tiring.job_demands and felt_pressure is not None:
+            asked = tiring.max_overtime_hours * felt_pressure / attention
+            checking = (np.array(staff.checking_hours) + np.array(staff.triage_hours)) / attention
+            framed = np.array(staff.framed_hours)
+            control = np.divide(
+                framed, busy_hours, out=np.zeros_like(busy_hours), where=busy_hours > 0
+            )
+            evenings = felt_pressure if tiring.max_overtime_hours > 0 else np.zeros_like(lost)
+            staff.exhaustion = exhaustion.jdr_exhaustion(
+                staff.exhaustion,
+                (asked, checking),
+                (lost, np.minimum(control, 1.0)),
+                evenings,
+                (
+                    tiring.overload_gain,
+                    tiring.validation_gain,
+                    tiring.isolation_gain,
+                    tiring.control_gain,
+                ),
+                tiring.recovery_per_day,
+                susceptible,
+            )
+            return
+        overload = np.maximum(busy_hours - staff.attention_hours, 0.0) / attention
         staff.exhaustion = exhaustion.updated_exhaustion(
             staff.exhaustion,
             overload,
@@ -141,6 +180,7 @@ class Person(FixedAgent):
             tiring.overload_gain,
             tiring.isolation_gain,
             tiring.recovery_per_day,
+            susceptible,
         )
 
 

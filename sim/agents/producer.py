@@ -26,6 +26,7 @@ class Producer(Person):
     def __init__(self, model, index: int, stage: int, cell):
         super().__init__(model, index, stage, cell)
         self.ai_effort_ratio = model.kinds.ai_effort_ratio
+        self.check_share = model.cfg.people.production.ai_check_share
         self.relevance_filter = model.cfg.policy.relevance_filter
 
     # ------------------------------------------------------------------ once a day, per team
@@ -148,6 +149,7 @@ class Producer(Person):
         policy = self.relevance_filter
         judged = artifact.relevance + policy.judgement_sd * self.model.judgement_draws.normal()
         self.today.hidden_validation_hours += self.triage_hours(artifact)
+        self.staff.checking_hours[self.index] += self.triage_hours(artifact)
         return judged >= policy.bar
 
     def finish(self, artifact: Artifact, time: float) -> int:
@@ -190,6 +192,7 @@ class Producer(Person):
             today.rework_hours += artifact.work
             if artifact.origin == AI:
                 today.hidden_validation_hours += artifact.work
+                self.staff.checking_hours[self.index] += artifact.work
             return
         kind, origin = artifact.kind, artifact.origin
         today.production_hours += artifact.work
@@ -197,11 +200,28 @@ class Producer(Person):
         if origin == AI:
             today.ai_assisted += 1
             today.time_saved_hours += self.effort[kind] - artifact.work
+            self.check_own_draft(artifact)
         probability = model.kinds.defect_probability[kind][origin]
         probability *= (
             1.0 + model.cfg.people.exhaustion.defect_gain * (self.staff.exhaustion[self.index])
         )
         artifact.defect = model.defect_draws.uniform() < probability
+
+    def check_own_draft(self, artifact: Artifact) -> None:
+        """The author checks their AI draft: a share `ai_check_share` of its hours.
+
+        The hours were part of drafting it (the kind's effort ratio), so the draft costs what
+        it did; the books now see the checking as hidden validation, and the author's day
+        counts it as checking (a job demand) and the rest as work within the tool's framing.
+        """
+        share = self.check_share
+        if share:
+            checked = share * artifact.work
+            self.today.hidden_validation_hours += checked
+            self.staff.checking_hours[self.index] += checked
+            self.staff.framed_hours[self.index] += artifact.work - checked
+        else:
+            self.staff.framed_hours[self.index] += artifact.work
 
 
 class SalesRep(Producer):

@@ -136,6 +136,7 @@ class Reviewer(Person):
         if ai_made:
             today.hidden_validation_hours += artifact.work
             staff.ai_review_hours[person] += artifact.work
+            staff.checking_hours[person] += artifact.work
         caught = False
         if artifact.defect:
             chance = review.detection_probability(float(staff.skill[person]), vigilance)

@@ -20,6 +20,10 @@ class Staff:
         skill: initial skill at catching defects.
         trust: initial trust in AI output.
         exhaustion: initial exhaustion.
+        susceptibility: each person's susceptibility to exhaustion (the inverse of their
+            resilience; default 1 for all).
+        adoption_day: the day each person starts using AI (default 0 for all: whenever the
+            roll-out comes).
     """
 
     def __init__(
@@ -30,6 +34,8 @@ class Staff:
         skill: float,
         trust: float,
         exhaustion: float,
+        susceptibility: np.ndarray | None = None,
+        adoption_day: np.ndarray | None = None,
     ):
         n = len(stage)
         self.stage = stage
@@ -40,6 +46,8 @@ class Staff:
         self.exhaustion = np.full(n, exhaustion)
         self.connective_hours = connective_target.copy()
         self.shift_hours = attention_hours.copy()
+        self.susceptibility = np.ones(n) if susceptibility is None else susceptibility
+        self.adoption_day = np.zeros(n) if adoption_day is None else adoption_day
         self.start_day()
 
     def start_day(self) -> None:
@@ -48,29 +56,38 @@ class Staff:
         self.reviews = [0] * n
         self.engagement = [0.0] * n  # summed vigilance of the day's reviews
         self.ai_review_hours = [0.0] * n
+        # the job demands and lost control of `people.exhaustion.job_demands`, and the survey
+        self.checking_hours = [0.0] * n  # checking, fixing or triaging AI-made work
+        self.triage_hours = [0.0] * n  # triaging human-made work (managers)
+        self.framed_hours = [0.0] * n  # drafting with AI, other than checking the draft
 
     def add(
         self,
         n: int,
         stage: int,
-        attention_hours: float,
+        attention_hours: float | np.ndarray,
         connective_target: float,
         skill: float,
         trust: float,
         exhaustion: float,
+        susceptibility: np.ndarray | None = None,
+        adoption_day: np.ndarray | None = None,
     ) -> None:
         """Append `n` new people on `stage` (new hires: rows at the end, fresh state).
 
-        The new rows are built by the constructor and joined field by field, so a field added
-        to `Staff` cannot be forgotten here.
+        `attention_hours` is one figure for all of them or one each; `susceptibility` and
+        `adoption_day` one each (default: 1 and 0). The new rows are built by the constructor
+        and joined field by field, so a field added to `Staff` cannot be forgotten here.
         """
         hires = Staff(
             np.full(n, stage, dtype=self.stage.dtype),
-            np.full(n, attention_hours, dtype=float),
+            np.array(np.broadcast_to(attention_hours, (n,)), dtype=float),
             np.full(n, connective_target, dtype=float),
             skill=skill,
             trust=trust,
             exhaustion=exhaustion,
+            susceptibility=susceptibility,
+            adoption_day=adoption_day,
         )
         for name, rows in vars(hires).items():
             ours = getattr(self, name)
