@@ -82,7 +82,7 @@ class Books:
         self.article_plan, self.article_fte = {}, {}
         for measure, units in self.article_units.items():
             plan = fte = 0.0
-            for name, node in model.graph.nodes(data=True):
+            for _, node in model.graph.nodes(data=True):
                 planned = {model.kind_index[k]: v for k, v in node["produces_per_day"].items()}
                 reported = [k for k in planned if k in units]
                 if reported and node["headcount"] > 0:
