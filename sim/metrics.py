@@ -125,6 +125,10 @@ class Books:
             counted = (m.qualified_sequences + m.assets_used + m.wins) if m else 0
         row["dashboard_counted"] = counted
         row["dashboard_per_fte"] = counted / fte if fte else 0.0
+        for measure, units in self.article_units.items():  # the article's figure per function
+            plan = self.article_plan[measure]
+            out = sum(today.drafted[k] * unit for k, unit in units.items())
+            row[f"article_{measure}_per_plan"] = out / plan if plan else math.nan
         # outcome books
         row["qualified_pipeline"] = len(m.qualified) if m else 0
         row["meetings"] = len(m.meetings) if m else 0

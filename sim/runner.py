@@ -227,7 +227,7 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
 
 
 def _market_readout(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, Any]:
-    """Revenue by source and the win-loss readout, before the roll-out and in the last quarter.
+    """Revenue by source, the article's dashboard per function and the win-loss readout.
 
     Win-loss: the share of unsubscribes owed to over-contact ("blanketed") and of lost deals owed
     to proposals that missed the customer ("not understood"); `sim.market` attributes both.
@@ -237,6 +237,11 @@ def _market_readout(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, Any]
         "revenue_new_change": relative_change(after.revenue_new.mean(), before.revenue_new.mean()),
         "recurring_revenue_share_before": ratio(before.revenue_recurring, before.revenue),
     }
+    for measure in ("asset", "outreach"):  # the article's dashboard, per reporting function
+        column = f"article_{measure}_per_plan"
+        readout[f"article_{measure}_change"] = relative_change(
+            after[column].mean(), before[column].mean()
+        )
     for name, window in (("before", before), ("after", after)):
         readout[f"blanketed_share_{name}"] = ratio(
             window.unsubscribes_over_contact, window.unsubscribes
