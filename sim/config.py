@@ -44,7 +44,7 @@ SERVICE_DISTRIBUTIONS = ("deterministic", "exponential")
 PRODUCED_ON = ("plan", "meeting", "qualified")
 MARKET_ROLES = ("outreach", "asset", "proposal", "internal")
 TASKS = ("run", "validate_queueing", "audit")
-DASHBOARD_COUNTS = ("all", "outcome_linked")
+DASHBOARD_COUNTS = ("all", "outcome_linked", "article")
 SURVEYS = ("self_report", "hours")
 
 # Bounds on what is sane: beyond them a run is a typo, or would take hours and fill the disk.
@@ -310,6 +310,25 @@ class MarketConfig:
         deal_value: revenue per won deal.
         asset_reads_per_prospect_per_week: attention prospects give to campaign assets.
         asset_useful_reads: reads an asset needs to count as used (fewer: a "zombie" asset).
+        relevance_counted_once: relevance sets the reply chance only; calls qualify at the
+            baseline's fit (false: relevance counted again at qualification).
+        pipeline: qualified opportunities wait a sales cycle before their proposal.
+        sales_cycle_days: mean working days from qualified opportunity to proposal.
+        sales_cycle_shape: gamma shape of the sales cycle's length.
+        installed_base: revenue = the installed base's renewals and expansion + new wins.
+        annual_churn: share of recurring revenue lost a year at full contact and relevance.
+        annual_expansion: recurring revenue added by expansion a year at full contact.
+        contact_churn_weight: relative rise of churn when reps' customer time is fully lost.
+        relevance_churn_weight: relative rise of churn when relevance falls to nothing.
+        sender_reputation: bounces and complaints lower inbox placement of later sends.
+        bounce_limit: bounce rate mailbox providers tolerate.
+        complaint_limit: spam-complaint rate mailbox providers tolerate.
+        complaint_share: share of unsubscribing prospects who report the message as spam.
+        reputation_memory_days: time constant (working days) of the sender's reputation.
+        placement_loss: inbox placement is exp(-placement_loss x damage).
+        list_burn: contacted prospects remember an irrelevant approach and reply less.
+        burn_memory_days: time constant (working days) of that memory.
+        burned_reply_factor: reply chance of a prospect who remembers, relative to a fresh one.
     """
 
     enabled: bool = True
@@ -330,6 +349,25 @@ class MarketConfig:
     deal_value: float = param(50000.0, low=0.0)  # scale only: revenue = wins x deal value
     asset_reads_per_prospect_per_week: float = param(0.05, low=0.0)  # fit: pre-AI asset use
     asset_useful_reads: int = param(5, low=0, high=1_000_000)  # fit, with the reads above
+    # Mechanisms of the market and revenue (docs/model.md, "The market"); each has its switch.
+    relevance_counted_once: bool = True  # reasoning: relevance is one property of a message
+    pipeline: bool = True  # brief: new business lags qualified pipeline by a sales cycle
+    sales_cycle_days: float = param(60.0, above=0.0)  # brief: "a sales cycle of months"; ~3
+    sales_cycle_shape: float = param(2.0, above=0.0)  # assumption: right-skewed cycles
+    installed_base: bool = True  # brief: most revenue in a quarter is recurring
+    annual_churn: float = param(0.12, low=0.0, high=1.0)  # assumption: B2B SaaS 10-15%
+    annual_expansion: float = param(0.04, low=0.0, high=1.0)  # assumption
+    contact_churn_weight: float = param(0.5, low=0.0)  # seeds 000-002; size assumed
+    relevance_churn_weight: float = param(0.5, low=0.0)  # assumption
+    sender_reputation: bool = True  # brief: bounces and complaints lower inbox placement
+    bounce_limit: float = param(0.02, above=0.0, high=1.0)  # assumption: common 2% guidance
+    complaint_limit: float = param(0.003, above=0.0, high=1.0)  # Google sender rules: 0.3%
+    complaint_share: float = param(0.1, low=0.0, high=1.0)  # assumption
+    reputation_memory_days: float = param(20.0, low=1.0)  # assumption: ~30-day windows
+    placement_loss: float = param(0.5, low=0.0)  # assumption
+    list_burn: bool = True  # reasoning: the same list is hit again
+    burn_memory_days: float = param(60.0, low=1.0)  # assumption: ~3-month re-contact rule
+    burned_reply_factor: float = param(0.5, low=0.0, high=1.0)  # assumption
 
 
 @dataclass
@@ -562,7 +600,10 @@ class MetricsConfig:
 
     Attributes:
         dashboard_counts: `all` artifacts (AI tallied like human), or only `outcome_linked` ones:
-            outreach that produced qualified pipeline, assets that were used, won proposals.
+            outreach that produced qualified pipeline, assets that were used, won proposals, or
+            the seed case's executive dashboard (`article`): assets drafted in the functions
+            that plan them and messages drafted in those that plan outreach, AI tallied like
+            human, per FTE of those functions, in units of their pre-AI plan.
         warmup_days: days excluded from run-level statistics.
         record_artifacts: keep one row per stage visit (artifacts.parquet).
         survey: how the staff survey is read: `self_report` (each AI user who was there

@@ -54,6 +54,7 @@ class Books:
         self.reviewer_mask = np.array([isinstance(p, Reviewer) for p in people], dtype=bool)
         self.manager_mask = np.array([isinstance(p, Manager) for p in people], dtype=bool)
         self.rep_mask = np.array([isinstance(p, SalesRep) for p in people], dtype=bool)
+        self._plan_article_dashboard(model)
         new = len(people) - len(self.busy_before)
         if new > 0:
             grow = lambda tally: np.append(tally, np.zeros(new))  # noqa: E731
@@ -62,6 +63,46 @@ class Books:
             self.ai_review_recent = grow(self.ai_review_recent)
         if self.self_report is not None:
             self.self_report.grow(len(people))
+
+    def _plan_article_dashboard(self, model) -> None:
+        """What the seed case's executive dashboard counts, and its pre-AI plan per function.
+
+        Assets (kinds sent to the market as assets) are reported by the functions that plan
+        them, messages (outreach kinds: prospects x messages each) by those that plan outreach.
+        A function's FTE is its headcount; review, deal desk, engineering and managers do not
+        report, so their time is outside the denominator.
+        """
+        kinds = model.kinds
+        roles = {"asset": [], "outreach": []}
+        for k, role in enumerate(kinds.market_role):
+            if role in roles:
+                roles[role].append(k)
+        self.article_units = {  # what one drafted artifact counts as, per kind
+            "asset": {k: 1.0 for k in roles["asset"]},
+            "outreach": {
+                k: float(kinds.prospects_reached[k] * kinds.messages_per_prospect[k])
+                for k in roles["outreach"]
+            },
+        }
+        self.article_plan, self.article_fte = {}, {}
+        for measure, units in self.article_units.items():
+            plan = fte = 0.0
+            for _, node in model.graph.nodes(data=True):
+                planned = {model.kind_index[k]: v for k, v in node["produces_per_day"].items()}
+                reported = [k for k in planned if k in units]
+                if reported and node["headcount"] > 0:
+                    fte += node["headcount"]
+                    plan += node["headcount"] * sum(planned[k] * units[k] for k in reported)
+            self.article_plan[measure], self.article_fte[measure] = plan, fte
+
+    def article_dashboard(self, drafted: list[int]) -> float:
+        """Output of the reporting functions in FTE-days of their pre-AI plan."""
+        total = 0.0
+        for measure, units in self.article_units.items():
+            if self.article_plan[measure] > 0:
+                out = sum(drafted[k] * unit for k, unit in units.items())
+                total += out / self.article_plan[measure] * self.article_fte[measure]
+        return total
 
     def collect(self, model) -> None:
         """Write today's row: both books, queues per stage, people's state, conservation."""
@@ -78,12 +119,21 @@ class Books:
         row["ai_assisted_outputs"] = today.ai_assisted
         row["time_saved_hours"] = today.time_saved_hours
         outcome_kpis = model.cfg.policy.outcome_kpis.enabled  # a policy counts outcomes too
-        if model.cfg.metrics.dashboard_counts == "all" and not outcome_kpis:
+        counts = model.cfg.metrics.dashboard_counts
+        fte = self.producer_fte
+        if counts == "all" and not outcome_kpis:
             counted = drafted
+        elif counts == "article" and not outcome_kpis:  # the seed case's executive dashboard
+            counted = self.article_dashboard(today.drafted)
+            fte = sum(self.article_fte.values())
         else:  # only what reached an outcome: pipeline-making outreach, used asset, won deal
             counted = (m.qualified_sequences + m.assets_used + m.wins) if m else 0
         row["dashboard_counted"] = counted
-        row["dashboard_per_fte"] = counted / self.producer_fte if self.producer_fte else 0.0
+        row["dashboard_per_fte"] = counted / fte if fte else 0.0
+        for measure, units in self.article_units.items():  # the article's figure per function
+            plan = self.article_plan[measure]
+            out = sum(today.drafted[k] * unit for k, unit in units.items())
+            row[f"article_{measure}_per_plan"] = out / plan if plan else math.nan
         # outcome books
         row["qualified_pipeline"] = len(m.qualified) if m else 0
         row["meetings"] = len(m.meetings) if m else 0
@@ -99,6 +149,17 @@ class Books:
         row["wins"] = m.wins if m else 0
         row["win_rate"] = m.wins / m.decisions if m and m.decisions else math.nan
         row["revenue"] = m.revenue if m else 0.0
+        # the market's mechanisms (0 where switched off) and the win-loss readout
+        row["revenue_new"] = m.revenue_new if m else 0.0
+        row["revenue_recurring"] = m.revenue_recurring if m else 0.0
+        row["churned_revenue"] = m.churned_revenue if m else 0.0
+        row["pipeline_open"] = m.pipeline_open if m else 0
+        row["proposals_due"] = len(m.proposals_due) if m else 0
+        row["inbox_placement"] = m.inbox_placement if m else 1.0
+        row["burned_share"] = m.burned_share if m else 0.0
+        row["unsubscribes_over_contact"] = m.unsubscribes_over_contact if m else 0.0
+        row["losses"] = m.losses if m else 0
+        row["losses_not_understood"] = m.losses_not_understood if m else 0.0
         row["assets_published"] = m.assets_published if m else 0
         row["assets_used"] = m.assets_used if m else 0
         now = engine.now

@@ -166,7 +166,7 @@ class OrgModel(mesa.Model):
             else None
         )
         if self.market is not None:
-            self.market.settle(self._planned_messages_per_day())
+            self._settle_market()
         arrival_draws = Draws(stream("arrivals"))
         for name, node in self.graph.nodes(data=True):
             for kind, rate in node["arrival_rate_per_hour"].items():
@@ -348,6 +348,24 @@ class OrgModel(mesa.Model):
                     total += node["headcount"] * per_person * reach
         return total
 
+    def _settle_market(self) -> None:
+        """The market before AI: pool at rest, pipeline stock and installed base in steady state."""
+        messages, prospects = self._planned_messages_per_day(), self._planned_prospects_per_day()
+        self.market.settle(messages, prospects_per_day=prospects)
+        qualified = self.market.expected_qualified_per_day(prospects, messages)
+        self.market.seed_pipeline(qualified)
+        self.market.seed_installed_base(qualified * float(self.cfg.market.base_win_rate))
+
+    def _planned_prospects_per_day(self) -> float:
+        """Prospects the organisation plans to contact per day before AI."""
+        kinds, total = self.kinds, 0.0
+        for _, node in self.graph.nodes(data=True):
+            for kind, per_person in node["produces_per_day"].items():
+                k = self.kind_index[kind]
+                if kinds.market_role[k] == "outreach":
+                    total += node["headcount"] * per_person * kinds.prospects_reached[k]
+        return total
+
     def _baseline_outreach_relevance(self) -> float:
         kinds = self.kinds
         outreach = [k for k, role in enumerate(kinds.market_role) if role == "outreach"]
@@ -510,10 +528,13 @@ class OrgModel(mesa.Model):
 
     def answer_market(self) -> None:
         """The market answers what reached it; its calls and deals become tomorrow's work."""
+        if self.market is not None:
+            self.market.receive_contact(self.contact_today)  # for the installed base's churn
         self.market_today = self.market.end_of_day() if self.market is not None else None
         if self.market_today is not None:
             self._pending_meetings = self.market_today.meetings
-            self._pending_qualified = self.market_today.qualified
+            # proposals are asked for when an opportunity's sales cycle ends (the pipeline)
+            self._pending_qualified = self.market_today.proposals_due
 
     def govern(self) -> None:
         """Containment: decide control steps once escaped defects cross the threshold.

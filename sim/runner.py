@@ -210,6 +210,7 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
             float(after[count].mean()) if count in after.columns else 0.0
         )
     summary["hired_end"] = int(model.hired)  # people hired who have started
+    summary.update(_market_readout(before, after))
     summary["headcount_end"] = {
         name: int(model.headcount[s])
         for s, name in enumerate(model.stages.names)
@@ -230,6 +231,30 @@ def summarise_run(timeseries: pd.DataFrame, model: OrgModel) -> dict[str, Any]:
         key: (None if isinstance(value, float) and math.isnan(value) else _plain(value))
         for key, value in summary.items()
     }
+
+
+def _market_readout(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, Any]:
+    """Revenue by source, the article's dashboard per function and the win-loss readout.
+
+    Win-loss: the share of unsubscribes owed to over-contact ("blanketed") and of lost deals owed
+    to proposals that missed the customer ("not understood"); `sim.market` attributes both.
+    """
+    readout: dict[str, Any] = {
+        "revenue_change": relative_change(after.revenue.mean(), before.revenue.mean()),
+        "revenue_new_change": relative_change(after.revenue_new.mean(), before.revenue_new.mean()),
+        "recurring_revenue_share_before": ratio(before.revenue_recurring, before.revenue),
+    }
+    for measure in ("asset", "outreach"):  # the article's dashboard, per reporting function
+        column = f"article_{measure}_per_plan"
+        readout[f"article_{measure}_change"] = relative_change(
+            after[column].mean(), before[column].mean()
+        )
+    for name, window in (("before", before), ("after", after)):
+        readout[f"blanketed_share_{name}"] = ratio(
+            window.unsubscribes_over_contact, window.unsubscribes
+        )
+        readout[f"not_understood_share_{name}"] = ratio(window.losses_not_understood, window.losses)
+    return readout
 
 
 def _plain(value: Any) -> Any:

@@ -10,10 +10,20 @@ from scipy.stats import poisson
 from sim.config import MarketConfig
 from sim.market import WORKING_DAYS_PER_WEEK, Market
 
+# the market's mechanisms, each with its switch (all on by default)
+MECHANISMS = (
+    "relevance_counted_once",
+    "pipeline",
+    "installed_base",
+    "sender_reputation",
+    "list_burn",
+)
+OFF = dict.fromkeys(MECHANISMS, False)
+
 # the cases below are written for a healthy volume of one message a week per prospect and
-# 0.2 asset reads per prospect a week
+# 0.2 asset reads per prospect a week, and test the core equations with every mechanism off
 P = dataclasses.replace(
-    MarketConfig(), healthy_messages_per_week=1.0, asset_reads_per_prospect_per_week=0.2
+    MarketConfig(), healthy_messages_per_week=1.0, asset_reads_per_prospect_per_week=0.2, **OFF
 )
 
 
@@ -373,3 +383,183 @@ def test_settled_pool_does_not_drift_at_the_same_sending_volume():
     # the docs promise "the baseline does not drift"; allow 1% (observed: ~ +8% fatigue)
     assert market.fatigue == pytest.approx(fatigue, rel=0.01)
     assert market.unsubscribed == pytest.approx(unsubscribed, rel=0.01)
+
+
+# --------------------------------------------------------------------------- the mechanisms
+
+
+def test_every_mechanism_is_on_by_default():
+    assert all(getattr(MarketConfig(), name) for name in MECHANISMS)
+
+
+def test_switched_off_the_day_is_what_the_core_equations_give():
+    market = _market(prospects=100_000, seed=5, base_reply_rate=0.3)
+    market.receive_outreach(3000, 1, 0.6, 1.0)
+    for _ in range(200):
+        market.receive_proposal(False, 1.0)
+    day = market.end_of_day()
+    assert day.proposals_due == day.qualified  # no pipeline: proposals asked for at once
+    assert day.revenue == day.revenue_new == day.wins * P.deal_value  # no installed base
+    assert day.revenue_recurring == 0.0 and day.pipeline_open == 0
+    assert day.inbox_placement == 1.0 and day.burned_share == 0.0
+
+
+@pytest.mark.parametrize("relevance", [0.3, 0.6, 0.9])
+def test_relevance_counted_once_leaves_qualification_at_the_baseline_fit(relevance):
+    once = _market(relevance_counted_once=True)
+    twice = _market()
+    assert once.qualify_probability(relevance) == pytest.approx(P.qualify_per_meeting * 0.6)
+    assert twice.qualify_probability(relevance) == pytest.approx(P.qualify_per_meeting * relevance)
+    # the reply chance carries relevance either way
+    assert once.reply_probability(relevance) == pytest.approx(twice.reply_probability(relevance))
+
+
+def test_pipeline_holds_opportunities_for_a_sales_cycle():
+    market = _market(prospects=1_000_000, seed=11, base_reply_rate=0.5, pipeline=True)
+    market.receive_outreach(20_000, 1, 0.6, 3.0)
+    first = market.end_of_day()
+    assert len(first.qualified) > 100 and first.proposals_due == []
+    assert first.pipeline_open == len(first.qualified)
+    due = []
+    for _ in range(400):
+        due += market.end_of_day().proposals_due
+    # every opportunity comes out once, with its creation hour, at mean ~ sales_cycle_days
+    assert len(due) == len(first.qualified) and set(due) == {3.0}
+    assert market.end_of_day().pipeline_open == 0
+
+
+def test_pipeline_cycle_lengths_average_the_sales_cycle():
+    market = _market(prospects=1_000_000, seed=2, base_reply_rate=0.5, pipeline=True)
+    market.receive_outreach(50_000, 1, 0.6, 0.0)
+    n = len(market.end_of_day().qualified)
+    days = [d for d in range(1, 600) for _ in market.end_of_day().proposals_due]
+    sd = P.sales_cycle_days / math.sqrt(P.sales_cycle_shape) / math.sqrt(n)
+    assert len(days) == n
+    assert np.mean(days) == pytest.approx(P.sales_cycle_days + 0.5, abs=5 * sd + 1)
+
+
+def test_seeded_pipeline_gives_the_steady_flow_from_the_first_day():
+    market = _market(seed=4, pipeline=True)
+    market.seed_pipeline(50.0)
+    due = [len(market.end_of_day().proposals_due) for _ in range(40)]
+    # Poisson(50 * P(cycle >= d)): about 50 a day at first, falling as the seeded stock drains
+    assert np.mean(due[:5]) == pytest.approx(50.0, abs=5 * math.sqrt(50 / 5))
+    assert np.mean(due[-5:]) < np.mean(due[:5])
+
+
+def test_installed_base_starts_flat_and_churns_more_without_contact():
+    flat = _market(installed_base=True)
+    flat.seed_installed_base(2.0)
+    net = P.annual_churn - P.annual_expansion
+    assert flat.recurring == pytest.approx(2.0 * P.deal_value * 250 / net)
+    revenue = [flat.end_of_day().revenue_recurring for _ in range(100)]
+    assert revenue[-1] == pytest.approx(revenue[0], rel=1e-9)  # steady at full contact
+    lonely = _market(installed_base=True)
+    lonely.seed_installed_base(2.0)
+    lonely.receive_contact(0.5)
+    days = [lonely.end_of_day() for _ in range(100)]
+    assert days[-1].revenue_recurring < revenue[-1]
+    assert days[0].churned_revenue == pytest.approx(
+        flat.recurring * P.annual_churn * (1 + 0.5 * P.contact_churn_weight) / 250
+    )
+    assert days[0].revenue == days[0].revenue_recurring  # no wins today: recurring only
+
+
+def test_installed_base_churns_more_with_less_relevant_messages():
+    market = _market(installed_base=True)
+    assert market.churn_multiplier(0.6) == 1.0
+    assert market.churn_multiplier(0.3) == pytest.approx(1 + 0.5 * P.relevance_churn_weight)
+    assert market.churn_multiplier(0.9) == 1.0  # more relevant than baseline: no extra churn
+
+
+def test_sender_reputation_falls_with_bounces_and_heals():
+    market = _market(sender_reputation=True)
+    assert market.inbox_placement() == 1.0
+    for _ in range(20):
+        market.receive_outreach(1000, 10, 0.6, 0.0)  # 50 a week per prospect: bounces 50%
+        market.end_of_day()
+    hurt = market.inbox_placement()
+    assert hurt < 0.5
+    for _ in range(60):
+        market.end_of_day()
+    assert hurt < market.inbox_placement() < 1.0
+    assert market.damage == pytest.approx(
+        -math.log(hurt) / P.placement_loss * (1 - 1 / P.reputation_memory_days) ** 60
+    )
+
+
+def test_low_reputation_lowers_reach_of_every_later_send():
+    good = _market(prospects=100_000, seed=1, sender_reputation=True)
+    bad = _market(prospects=100_000, seed=1, sender_reputation=True)
+    bad.damage = 1.0
+    good.receive_outreach(5000, 1, 0.6, 0.0)
+    bad.receive_outreach(5000, 1, 0.6, 0.0)
+    g, b = good.end_of_day(), bad.end_of_day()
+    assert b.prospects_reached == pytest.approx(
+        g.prospects_reached * math.exp(-P.placement_loss), rel=0.05
+    )
+
+
+def test_list_burn_rises_with_irrelevant_contact_and_is_forgotten():
+    relevant, irrelevant = _market(list_burn=True), _market(list_burn=True)
+    for _ in range(10):
+        relevant.receive_outreach(200, 1, 0.9, 0.0)
+        irrelevant.receive_outreach(200, 1, 0.2, 0.0)
+        relevant.end_of_day(), irrelevant.end_of_day()
+    assert 0.0 < relevant.burned < irrelevant.burned < 1.0
+    assert irrelevant.reply_probability(0.6) < relevant.reply_probability(0.6) < 0.04
+    burned = irrelevant.burned
+    irrelevant.end_of_day()  # no contact: memory fades and new leads replace the burned
+    keep = (1 - 1 / P.burn_memory_days) * (1 - P.pool_refresh_per_day)
+    assert irrelevant.burned == pytest.approx(burned * keep)
+
+
+def test_settled_burn_is_the_reply_baseline():
+    market = _market(prospects=11_880, list_burn=True)
+    market.settle(3960.0, prospects_per_day=1320.0)
+    assert 0.0 < market.burned_at_rest == market.burned < 1.0
+    assert market.reply_probability(0.6) == pytest.approx(
+        0.04 * math.exp(-market.fatigue / P.fatigue_messages_per_week)
+    )
+
+
+def test_win_loss_readout_attributes_losses_and_unsubscribes():
+    market = _market(seed=9)
+    market.fatigue = 3.0  # one unit of fatigue: half the unsubscribes owed to over-contact
+    market.receive_outreach(200, 1, 0.6, 0.0)
+    for defect, contact in [(False, 1.0), (True, 1.0), (False, 0.0)]:
+        market.receive_proposal(defect, contact)
+    day = market.end_of_day()
+    assert 0.0 < day.unsubscribes_over_contact < day.unsubscribes
+    boost = market.fatigue / P.fatigue_messages_per_week
+    assert day.unsubscribes_over_contact == pytest.approx(day.unsubscribes * boost / (1 + boost))
+    w = P.base_win_rate
+    expected = w * P.defect_win_penalty + w * P.human_contact_win_weight
+    assert day.losses_not_understood == pytest.approx(expected)
+    assert day.losses == 3 - day.wins
+
+
+# --------------------------------------------------------------------------- in the model
+
+
+def test_in_the_model_without_the_mechanisms_revenue_is_new_wins_and_proposals_follow_pipeline():
+    import sim
+
+    off = [f"market.{name}=false" for name in MECHANISMS]
+    rows = sim.run(sim.load_config(["days=30", *off])).timeseries
+    assert (rows.revenue == rows.wins * MarketConfig().deal_value).all()
+    assert (rows.proposals_due == rows.qualified_pipeline).all()
+    assert (rows.revenue_recurring == 0).all() and (rows.inbox_placement == 1).all()
+
+
+def test_in_the_model_the_mechanisms_start_in_steady_state():
+    import sim
+
+    rows = sim.run(sim.load_config(["days=20", "ai.automation_rate=0"])).timeseries
+    # before AI: proposals flow from the seeded pipeline, recurring revenue is most of revenue
+    assert rows.proposals_due.iloc[:5].sum() > 0
+    assert (rows.revenue_recurring > rows.revenue_new).all()
+    assert rows.revenue_recurring.iloc[-1] == pytest.approx(
+        rows.revenue_recurring.iloc[0], rel=0.01
+    )
+    assert rows.inbox_placement.min() > 0.99

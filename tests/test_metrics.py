@@ -1,6 +1,7 @@
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -93,3 +94,26 @@ def test_littles_law_per_stage(small_cfg):
     assert {"sales", "brand_review"} <= set(law)
     for stage in law.values():
         assert stage["relative_error"] < 0.05
+
+
+def test_article_dashboard_reads_one_pre_ai_plan_per_fte_before_ai():
+    cfg = sim.load_config(["days=30", "ai.automation_rate=0", "metrics.dashboard_counts=article"])
+    rows = sim.run(cfg).timeseries
+    settled = rows[rows.day >= 10]
+    # assets and messages drafted in marketing and sales, in units of their pre-AI plan
+    assert settled.dashboard_per_fte.mean() == pytest.approx(1.0, abs=0.1)
+
+
+def test_article_dashboard_changes_only_what_the_dashboard_counts():
+    rows = {}
+    for counts in ("all", "article"):
+        cfg = sim.load_config(["days=30", f"metrics.dashboard_counts={counts}"])
+        rows[counts] = sim.run(cfg).timeseries
+    dashboard = ["dashboard_counted", "dashboard_per_fte"]
+    assert not np.allclose(rows["all"].dashboard_per_fte, rows["article"].dashboard_per_fte)
+    pd.testing.assert_frame_equal(
+        rows["all"].drop(columns=dashboard), rows["article"].drop(columns=dashboard)
+    )
+    # AI drafts count like human ones: the article's dashboard rises with the drafts
+    after = rows["article"][rows["article"].day >= 20].dashboard_per_fte.mean()
+    assert after > rows["article"][rows["article"].day.between(10, 19)].dashboard_per_fte.mean()
