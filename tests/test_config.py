@@ -5,9 +5,9 @@ the same inputs on the command line are in tests/test_cli.py.
 """
 
 import math
-from dataclasses import fields, is_dataclass
+from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
-from typing import get_type_hints
+from typing import get_args, get_origin, get_type_hints
 
 import pytest
 import yaml
@@ -412,3 +412,140 @@ def test_the_configuration_page_lists_every_key_with_its_default_and_rule():
             rule = spec.metadata.get("rule", Rule())
             rows.append(f"| `{key}` | {shown} | {_allowed(rule, hint)} |")
     assert [row for row in rows if row not in page] == []
+
+
+# --------------------------------------------------------------------------- the calibration table
+
+STANDINGS = ("sourced", "fitted", "assumed", "switch", "setting")
+CALIBRATION = "## Calibration: every parameter's standing"
+# where a table of the config keeps its entries, and the schema of one entry
+ENTRIES = {
+    "org.stages.<stage>.": "StageConfig",
+    "org.handoffs[].": "HandoffConfig",
+    "org.kinds.<kind>.": "KindConfig",
+    "org.control_steps[].": "ControlStepConfig",
+    "ai.kinds.<kind>.": "AiKindConfig",
+}
+SCALARS = (int, float, bool, str)
+
+
+def _a_value(hint) -> bool:
+    """A scalar, an optional scalar, or a table of scalars: a parameter, not a nesting."""
+    args = get_args(hint)
+    if get_origin(hint) is dict:
+        return args[1] in SCALARS
+    if type(None) in args:
+        return all(arg in SCALARS or arg is type(None) for arg in args)
+    return hint in SCALARS
+
+
+def _shown(default) -> str:
+    if default == "???":
+        return "required"
+    if default is None:
+        return "`null`"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    return f"`{default}`"
+
+
+def _calibration_keys() -> dict[str, str]:
+    """Every key of the schema, with its default as the calibration table shows it."""
+    from sim import config
+
+    keys = {}
+    schemas = [(RunConfig, "")] + [
+        (getattr(config, name), prefix) for prefix, name in ENTRIES.items()
+    ]
+    for schema, prefix in schemas:
+        for key, hint, spec in _schema_fields(schema, prefix):
+            if _a_value(hint):
+                table = spec.default_factory is not MISSING
+                keys[key] = "`{}`" if table else _shown(spec.default)
+    return keys
+
+
+def _calibration_rows(page: str) -> list[list[str]]:
+    start = page.index(CALIBRATION)
+    end = page.find("\n## ", start + len(CALIBRATION))
+    rows = []
+    for line in page[start : end if end >= 0 else None].splitlines():
+        if line.startswith("| `"):
+            rows.append([cell.strip() for cell in line.strip("| ").split(" | ")])
+    return rows
+
+
+def _check_calibration_table(page: str) -> list[str]:
+    """What is wrong with the calibration table on `page`: one line per fault."""
+    keys = _calibration_keys()
+    defaults = OmegaConf.to_container(sim.load_config([]), resolve=True)
+    faults, seen, targets = [], {}, {}
+    for cells in _calibration_rows(page):
+        if len(cells) != 4:
+            faults.append(f"{cells[0]}: {len(cells)} cells, not 4")
+            continue
+        key, default, standing, text = cells[0].strip("`"), cells[1], cells[2], cells[3]
+        seen[key] = seen.get(key, 0) + 1
+        if key in keys:
+            expected = keys[key]
+        else:  # one entry of a table with a standing of its own: `ai.kinds.proposal.effort_ratio`
+            head, name, field = (["", "", ""] + key.rsplit(".", 2))[-3:]
+            generic = next((p for p in ENTRIES if head and p.startswith(f"{head}.<")), None)
+            entry = defaults
+            for part in (*head.split("."), name):
+                entry = entry.get(part, {}) if isinstance(entry, dict) else {}
+            if generic is None or f"{generic}{field}" not in keys or field not in entry:
+                faults.append(f"{key}: not a key of the schema nor an entry of the default config")
+                continue
+            expected = _shown(entry[field])
+        if default != expected:
+            faults.append(f"{key}: default {default}, the schema's is {expected}")
+        if standing not in STANDINGS:
+            faults.append(f"{key}: standing {standing!r}")
+        if standing == "fitted":
+            target = text.split("target:", 1)[1].split(";")[0].strip() if "target:" in text else ""
+            if not target:
+                faults.append(f"{key}: fitted, but names no target")
+            elif target in targets:
+                faults.append(f"{key}: fitted to the target of {targets[target]}: {target}")
+            else:
+                targets[target] = key
+        elif not text:
+            faults.append(f"{key}: no source or reason")
+    faults += [f"{key}: {n} rows" for key, n in seen.items() if n > 1]
+    faults += [f"{key}: no row" for key in keys if key not in seen]
+    return faults
+
+
+def test_the_calibration_table_lists_every_parameter_once():
+    page = (Path(__file__).parent.parent / "docs" / "model.md").read_text()
+    assert _check_calibration_table(page) == []
+
+
+def test_the_calibration_check_finds_a_missing_row_and_a_shared_target():
+    page = (Path(__file__).parent.parent / "docs" / "model.md").read_text()
+    row = next(line for line in page.splitlines() if line.startswith("| `ai.rollout_day` |"))
+    assert _check_calibration_table(page.replace(row + "\n", "")) == ["ai.rollout_day: no row"]
+    shared = page.replace(
+        row, "| `ai.rollout_day` | `20` | fitted | target: " + _fitted_target(page) + "; by hand |"
+    )
+    assert _check_calibration_table(shared) == [
+        f"people.production.volume_elasticity: fitted to the target of ai.rollout_day: "
+        f"{_fitted_target(page)}"
+    ]
+    assert _check_calibration_table(
+        page.replace(row, row.replace("| assumed |", "| guessed |"))
+    ) == ["ai.rollout_day: standing 'guessed'"]
+    assert _check_calibration_table(page.replace(row, row.replace("`20`", "`21`"))) == [
+        "ai.rollout_day: default `21`, the schema's is `20`"
+    ]
+    stray = page.replace(row, row.replace("ai.rollout_day", "ai.kinds.nothing.effort_ratio"))
+    assert (
+        "ai.kinds.nothing.effort_ratio: not a key of the schema"
+        in _check_calibration_table(stray)[0]
+    )
+
+
+def _fitted_target(page: str) -> str:
+    cells = next(c for c in _calibration_rows(page) if "volume_elasticity" in c[0])
+    return cells[3].split("target:", 1)[1].split(";")[0].strip()
