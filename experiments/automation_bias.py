@@ -1,7 +1,7 @@
 """Automation bias and skill erosion: reviewers catch fewer AI-made defects as the run goes on.
 
-Per run, over the first and the last `WINDOW_DAYS` working days after the roll-out (fewer if
-the run is short): detection of AI-made and of human-made defects (caught / reviewed, pooled),
+Per run, over the first `WINDOW_DAYS` working days once AI use has spread (`ai.adoption_days`
+after the roll-out) and the last `WINDOW_DAYS` of the run (fewer if the run is short): detection of AI-made and of human-made defects (caught / reviewed, pooled),
 escaped defects per day, and reviewers' trust in AI and skill at the roll-out and at the end.
 The sweep, its control and the report: `configs/experiment/automation_bias.yaml`.
 """
@@ -30,9 +30,16 @@ BIN_DAYS = 10
 def windows(
     ts: pd.DataFrame, cfg: DictConfig, window: int = WINDOW_DAYS
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The first and the last `window` days after the roll-out (halved if they would overlap)."""
-    length = max(1, min(window, (int(cfg.days) - rollout_day(cfg)) // 2))
-    return after_rollout(ts, cfg, 0, length), last_days(ts, cfg, length)
+    """The first `window` days once AI use has spread, and the last `window` days of the run.
+
+    The first window starts `ai.adoption_days` after the roll-out, when nine in ten people use
+    AI: during the spread the share of AI-made work, and with it the reviewers' load and
+    skimming, still grows, which would move detection in the control arm too. Both windows are
+    shortened if they would overlap.
+    """
+    spread = min(int(cfg.ai.get("adoption_days", 0)), max(0, int(cfg.days) - rollout_day(cfg) - 2))
+    length = max(1, min(window, (int(cfg.days) - rollout_day(cfg) - spread) // 2))
+    return after_rollout(ts, cfg, spread, spread + length), last_days(ts, cfg, length)
 
 
 def run_metrics(record: RunRecord) -> dict[str, float]:

@@ -11,6 +11,7 @@ The Python API for notebooks::
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from sim.config import ConfigError, load_config
@@ -32,4 +33,9 @@ def __getattr__(name: str) -> Any:
         from sim import runner
 
         return getattr(runner, name)
+    try:  # a submodule, as after an eager import (`sim.capacity`, `sim.workflow`)
+        return importlib.import_module(f"sim.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"sim.{name}":
+            raise
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -78,10 +78,11 @@ def test_demand_driven_work_is_in_the_audit():
 def test_the_short_simulation_agrees_below_saturation():
     result = audit(sim.load_config(["experiment=audit", "ai.automation_rate=0.4"]))
     below = result["comparison"][result["comparison"].planned < 0.95].set_index("stage")
-    # the known miss (docs/experiments.md, "The absorption audit"): deal desk also re-reads
-    # proposals sent back from engineering and legal, which the arithmetic leaves out
-    assert below.difference["deal_desk"] > 0.05
-    assert len(below) == 5 and below.drop("deal_desk").agrees.all(), below
+    assert len(below) == 5 and below.agrees.all(), below
+    # deal desk also re-reads proposals sent back from engineering and legal, which the
+    # arithmetic leaves out (docs/experiments.md, "The absorption audit"): the simulation is
+    # busier there than planned, if now within the tolerance
+    assert below.difference["deal_desk"] == below.difference.max() > 0
     assert result["first_to_saturate"] == "brand_review"
 
 

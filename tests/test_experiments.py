@@ -214,10 +214,11 @@ def test_hinge_fit_finds_a_known_knee():
 
 # ---------------------------------------------------------------------------- automation bias
 def _bias() -> pd.DataFrame:
-    # 140 days: windows of 40 days (days 20-59 and 100-139) far enough apart for trust and skill
-    # to move; 0.7 still has enough human-made defects to compare with
+    # the preset's run (195 days, 10 replications): windows of 40 days once AI use has spread
+    # (days 40-79) and at the end (155-194), far enough apart for trust and skill to move; 0.7
+    # still has enough human-made defects to compare with, if only with 10 replications
     if not hasattr(_bias, "cache"):
-        _bias.cache = analysed("automation_bias", [0.7, 1.0], replications=5, days=140)[1]
+        _bias.cache = analysed("automation_bias", [0.7, 1.0], replications=10, days=195)[1]
     return _bias.cache
 
 
@@ -253,7 +254,9 @@ def test_automation_bias_windows_and_metrics_follow_the_definition():
     record = records[0]
     metrics = automation_bias.run_metrics(record)
     first, last = automation_bias.windows(record.timeseries, record.cfg)
-    assert len(first) == len(last) == 20 and first.day.min() == 20 and last.day.max() == 59
+    # the first window once use has spread (roll-out 20 + adoption 20), both halved to fit
+    assert len(first) == len(last) == 10 and first.day.min() == 40 and last.day.max() == 59
+    assert first.day.max() < last.day.min()
     caught, reviewed = first.defects_caught_ai.sum(), first.defects_reviewed_ai.sum()
     assert metrics["detection_ai_first"] == pytest.approx(caught / reviewed)
 
