@@ -1,8 +1,9 @@
 """Automation bias and skill erosion: reviewers catch fewer AI-made defects as the run goes on.
 
 Per run, over the first `WINDOW_DAYS` working days once AI use has spread (`ai.adoption_days`
-after the roll-out) and the last `WINDOW_DAYS` of the run (fewer if the run is short): detection of AI-made and of human-made defects (caught / reviewed, pooled),
-escaped defects per day, and reviewers' trust in AI and skill at the roll-out and at the end.
+after the roll-out) and the last `WINDOW_DAYS` of the run (fewer if the run is short):
+detection of AI-made and of human-made defects (caught / reviewed, pooled), escaped defects per
+day, and reviewers' trust in AI and skill at the roll-out and at the end.
 The sweep, its control and the report: `configs/experiment/automation_bias.yaml`.
 """
 
