@@ -39,6 +39,15 @@ TRIAL_FOLDER = "trial={number}"  # the preset's hydra.sweep.subdir names a trial
 HOLDOUT_FOLDER = "holdout"
 
 
+def holdout_folder(trial: int) -> str:
+    """The held-out run of the best trial `trial`, inside the sweep folder.
+
+    Named by the trial, so a study extended later (more trials, another best) writes its
+    held-out run beside the earlier one instead of over it.
+    """
+    return f"{HOLDOUT_FOLDER}/trial={trial}"
+
+
 def described_fact(name: str) -> dict[str, Any]:
     """A fact of the seed-case preset by its name (`fact:`), as the seed case describes it."""
     from experiments.seed_case import described_facts
@@ -208,7 +217,7 @@ def write_report(sweep_dir: Path, settings: Mapping[str, Any], title: str = "") 
         ),
         "",
     ]
-    holdout = read_job(sweep_dir / HOLDOUT_FOLDER)
+    holdout = read_job(sweep_dir / holdout_folder(best["trial"]))
     held: list[dict] = []
     if holdout is None:
         lines += ["The held-out run did not finish: no held-out check.", ""]

@@ -55,7 +55,7 @@ def test_the_preset_runs_the_seed_case_only_shorter():
     fit = OmegaConf.to_container(sim.load_config(["experiment=calibration"]))
     case = OmegaConf.to_container(sim.load_config(["experiment=seed_case"]))
     assert (fit.pop("days"), case.pop("days")) == (50, 195)
-    assert (fit.pop("replications"), case.pop("replications")) == (1, 5)
+    assert (fit.pop("replications"), case.pop("replications")) == (3, 5)
     fit.pop("figures"), case.pop("figures")
     assert fit == case
     preset = OmegaConf.load(ROOT / "configs/experiment/calibration.yaml").hydra.sweeper
@@ -141,7 +141,7 @@ def test_the_study_is_stored_fitted_reported_and_a_rerun_resumes_it(tmp_path):
     best = min(first, key=lambda t: t[2])
     report = json.loads((tmp_path / "calibration.json").read_text())
     assert report["fitted"]["values"] == best[1]
-    holdout = OmegaConf.load(tmp_path / "holdout" / "config.yaml")
+    holdout = OmegaConf.load(tmp_path / "holdout" / f"trial={best[0]}" / "config.yaml")
     assert (
         holdout.people.production.volume_elasticity
         == best[1]["people.production.volume_elasticity"]
@@ -161,3 +161,6 @@ def test_the_study_is_stored_fitted_reported_and_a_rerun_resumes_it(tmp_path):
     resumed = trials(tmp_path)
     assert resumed[:2] == first and [number for number, _, _ in resumed] == [0, 1, 2]
     assert (tmp_path / "trial=2" / "summary.json").exists()
+    # the held-out run of the (possibly new) best trial, beside the earlier one
+    best = json.loads((tmp_path / "calibration.json").read_text())["fitted"]["trial"]
+    assert (tmp_path / "holdout" / f"trial={best}" / "summary.json").exists()

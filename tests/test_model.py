@@ -179,10 +179,15 @@ def test_a_sustained_backlog_hires_people_who_start_after_the_lead_time():
 def test_hiring_off_or_without_a_backlog_keeps_the_headcount():
     off, _, _ = _governed("days=90")
     assert (off.hired == 0).all() and off.headcount_brand_review.nunique() == 1
-    # calm: no control steps, and reviewers whom checking AI output does not tire (under job
-    # demands their exhaustion costs capacity and the brand backlog grows enough to hire)
+    # calm: no control steps, no rebound (volume fixed), and reviewers whom checking AI output
+    # does not tire (under job demands their exhaustion costs capacity and the brand backlog
+    # grows enough to hire)
     calm, _, model = _governed(
-        "days=90", "governance.enabled=false", "people.exhaustion.job_demands=false", *HIRING
+        "days=90",
+        "governance.enabled=false",
+        "people.exhaustion.job_demands=false",
+        "people.production.volume_elasticity=0",
+        *HIRING,
     )
     assert (calm.hired == 0).all() and (calm.hires_pending == 0).all()
     assert len(model.people) == int(model.initial_headcount.sum())
@@ -303,6 +308,8 @@ ALL_OFF = [
     "market.installed_base=false",
     "market.sender_reputation=false",
     "market.list_burn=false",
+    # and the elasticity as it was before its refit on messages sent
+    "people.production.volume_elasticity=0.96",
 ]
 # What the market's mechanisms added to the outputs (read beside the earlier ones, left out of
 # the comparison).

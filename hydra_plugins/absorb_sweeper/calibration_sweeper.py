@@ -6,7 +6,7 @@ overrides), `n_jobs` trials at a time (asked together, told in order). The study
 `storage` (SQLite) inside the sweep folder, which the preset names without a time stamp: a
 rerun of the same command opens the same study and runs only the trials still missing (none
 once `trials` have finished). Then one held-out job runs the seed case's full length at the
-fitted values (folder `holdout`); the report is a callback's
+fitted values (folder `holdout/trial=<best trial>`); the report is a callback's
 (`experiments.calibration.CalibrationReport`).
 
 Imported by Hydra's plugin discovery on every run: nothing heavy at import time, and no
@@ -131,7 +131,7 @@ class CalibrationSweeper(Sweeper):
             *calibration.overrides(best["values"]),
             f"days={int(settings['holdout_days'])}",
             f"replications={int(settings['holdout_replications'])}",
-            f"hydra.sweep.subdir={calibration.HOLDOUT_FOLDER}",
+            f"hydra.sweep.subdir='{calibration.holdout_folder(best['trial'])}'",
         ]
         log.info(f"calibration: fitted {best['values']}; held-out run {holdout}")
         returns = self.launcher.launch([holdout], initial_job_idx=len(study.trials))
