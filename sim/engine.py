@@ -34,6 +34,9 @@ from itertools import count
 
 _COMPLETE = 1
 _SOURCE = 2
+# Events per bucket of the calendar is about this many person-hours of work: the buckets narrow
+# as the organisation grows, so each holds a few dozen events whatever the headcount.
+_BUCKET_PERSON_HOURS = 64.0
 
 
 class Artifact:
@@ -156,7 +159,17 @@ class Engine:
         self.record_visits = record_visits
         self.patience_hours = patience_hours
         self.on_abandon = on_abandon
-        self._events: list[tuple[float, int, int, int]] = []  # time, order, code, target
+        # the event calendar: events (time, order, code, target) in buckets of clock time, so
+        # that pushing and popping one costs the same at any headcount (one heap of every
+        # event grows with the people: its depth, and its misses of the CPU caches). `_events`
+        # is the earliest bucket, a heap; later buckets wait in `_later` by their number, and
+        # their numbers in the heap `_later_keys`. Buckets follow time, so the events are
+        # taken in exactly the order of one heap: (time, order).
+        self._events: list[tuple[float, int, int, int]] = []
+        self._events_key = 0  # the bucket number of `_events` (no later bucket is earlier)
+        self._later: dict[int, list[tuple[float, int, int, int]]] = {}
+        self._later_keys: list[int] = []
+        self._per_hour = max(n_people, 1) / _BUCKET_PERSON_HOURS  # buckets per clock hour
         # patience deadlines: time, order (from the events' sequence), stage, artifact, wait
         self._deadlines: list[tuple[float, int, int, Artifact, int]] = []
         self._sweep_deadlines_at = 64  # their number that triggers the next sweep of stale ones
@@ -196,6 +209,35 @@ class Engine:
         self.dropped = 0
 
     # ------------------------------------------------------------------ scheduling
+    def _push_event(self, event: tuple[float, int, int, int]) -> None:
+        """Put an event in its bucket of the calendar."""
+        key = int(event[0] * self._per_hour)
+        if key == self._events_key:
+            heapq.heappush(self._events, event)
+        elif key > self._events_key:
+            bucket = self._later.get(key)
+            if bucket is None:
+                self._later[key] = [event]
+                heapq.heappush(self._later_keys, key)
+            else:
+                heapq.heappush(bucket, event)
+        else:  # earlier than the earliest bucket: it becomes the earliest
+            events = self._events  # in place: `run_until` holds the list
+            if events:
+                self._later[self._events_key] = events[:]
+                heapq.heappush(self._later_keys, self._events_key)
+            events[:] = [event]
+            self._events_key = key
+
+    def _next_bucket(self) -> bool:
+        """The earliest bucket is empty: make the next one the earliest (False: none left)."""
+        if not self._later_keys:
+            return False
+        key = heapq.heappop(self._later_keys)
+        self._events[:] = self._later.pop(key)
+        self._events_key = key
+        return True
+
     def add_poisson_source(
         self,
         stage: int,
@@ -216,7 +258,7 @@ class Engine:
         index = len(self._sources)
         self._sources.append((stage, 1.0 / rate_per_hour, make, exponential))
         gap = exponential() / rate_per_hour
-        heapq.heappush(self._events, (self.now + gap, next(self._sequence), _SOURCE, index))
+        self._push_event((self.now + gap, next(self._sequence), _SOURCE, index))
 
     def admit(self, stage: int, artifact: Artifact, time: float) -> None:
         """Let a newly created artifact enter `stage` now (the clock must be at `time`)."""
@@ -273,7 +315,7 @@ class Engine:
     def _schedule_work(self, person: int, time: float) -> None:
         end = time + self.remaining[person]
         if end <= self.shift_end[person]:
-            heapq.heappush(self._events, (end, next(self._sequence), _COMPLETE, person))
+            self._push_event((end, next(self._sequence), _COMPLETE, person))
         else:
             self._pausing.append(person)
 
@@ -324,9 +366,7 @@ class Engine:
                     self.remaining[person] = work
                     self.segment_start[person] = time
                     if time + work <= shift_end[person]:
-                        heapq.heappush(
-                            self._events, (time + work, next(self._sequence), _COMPLETE, person)
-                        )
+                        self._push_event((time + work, next(self._sequence), _COMPLETE, person))
                     else:
                         self._pausing.append(person)
                     return
@@ -406,7 +446,7 @@ class Engine:
         written out inline here rather than split into methods.
         """
         events = self._events
-        pop, push, sequence = heapq.heappop, heapq.heappush, self._sequence
+        pop, sequence = heapq.heappop, self._sequence
         holding, remaining, segment_start = self.holding, self.remaining, self.segment_start
         shift_end, busy_hours, person_stage = self.shift_end, self.busy_hours, self.person_stage
         queues, queue_length, idle = self.queues, self.queue_length, self.idle
@@ -416,7 +456,8 @@ class Engine:
         work_hours, finish, arrive = self.work_hours, self.finish, self.arrive
         record_visits, pausing = self.record_visits, self._pausing
         abandon, deadlines = self._abandon, self._deadlines
-        while events and events[0][0] <= end:
+        push_event, next_bucket = self._push_event, self._next_bucket
+        while (events or next_bucket()) and events[0][0] <= end:
             if deadlines and deadlines[0] < events[0]:  # (time, order): never ties
                 time, _, stage, artifact, waits = pop(deadlines)
                 abandon(stage, artifact, waits, time)
@@ -453,7 +494,7 @@ class Engine:
                     remaining[person] = work
                     segment_start[person] = time
                     if time + work <= shift_end[person]:
-                        push(events, (time + work, next(sequence), _COMPLETE, person))
+                        push_event((time + work, next(sequence), _COMPLETE, person))
                     else:
                         pausing.append(person)
                 else:
@@ -465,7 +506,7 @@ class Engine:
                     self.on_done(artifact, -1, time)
             else:
                 stage, mean_gap, make, exponential = self._sources[target]
-                push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target))
+                push_event((time + exponential() * mean_gap, next(sequence), _SOURCE, target))
                 self.created += 1
                 arrive(stage, make(time), time)
         while deadlines and deadlines[0][0] <= end:  # after the last event of the period
