@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
 from itertools import count
@@ -179,10 +180,12 @@ class Engine:
         ] = []
         # people
         self.holding: list[Artifact | None] = [None] * n_people
-        self.remaining = [0.0] * n_people
-        self.segment_start = [0.0] * n_people
-        self.shift_end = [0.0] * n_people
-        self.busy_hours = [0.0] * n_people
+        # per person, hours as machine doubles side by side (the same values as Python floats):
+        # one read touches one place in memory, not a list's slot and then a float object
+        self.remaining = array("d", [0.0]) * n_people
+        self.segment_start = array("d", [0.0]) * n_people
+        self.shift_end = array("d", [0.0]) * n_people
+        self.busy_hours = array("d", [0.0]) * n_people
         self._pausing: list[int] = []  # people whose work runs past the end of their shift
         # stages
         self.queues: list[deque[Artifact]] = [deque() for _ in range(n_stages)]
