@@ -15,10 +15,15 @@ Behaviour enters through hooks: one pair per person (the person's agent) and one
   has just joined before its owner abandons it (`inf`: forever); `on_abandon(artifact, stage,
   time)` is called when that happens. Abandoned work counts as `dropped`.
 
-Patience deadlines are kept apart from the events, in a heap of their own: most artifacts are
-served long before their owner's patience runs out, and the stale deadlines are dropped in
-bulk when they outnumber the live ones, instead of being popped one by one from the event
-heap. Deadlines and events are still taken in one order (time, then the order they were set).
+Events and patience deadlines are each kept in a calendar of time buckets whose width
+narrows as the headcount grows, so that a bucket holds about as many entries at any size and
+setting or taking one costs the same (one heap of everything deepens with the people and
+misses the CPU caches more). Only the earliest bucket is a heap; the buckets follow time, so
+entries are taken in exactly the order one heap would give: time, then the order they were
+set. Deadlines are kept apart from the events: most artifacts are served long before their
+owner's patience runs out, so later buckets of deadlines are plain lists, and the stale ones
+are dropped in bulk (when a bucket becomes the earliest, or when they outnumber the live
+ones) instead of being popped one by one. Deadlines and events are taken in one order.
 
 With exponential service, Poisson arrivals and shifts covering the whole clock, this is an
 exact open queueing network, which is how `sim.validation` checks it against theory.
@@ -35,9 +40,11 @@ from itertools import count
 
 _COMPLETE = 1
 _SOURCE = 2
-# Events per bucket of the calendar is about this many person-hours of work: the buckets narrow
-# as the organisation grows, so each holds a few dozen events whatever the headcount.
+# A bucket of the calendars spans this many person-hours divided by the headcount: the buckets
+# narrow as the organisation grows, so each holds about as many entries whatever the size (a
+# few dozen events; some hundreds of deadlines, most of them stale by their time).
 _BUCKET_PERSON_HOURS = 64.0
+_DEADLINE_BUCKET_PERSON_HOURS = 2048.0
 
 
 class Artifact:
@@ -171,8 +178,14 @@ class Engine:
         self._later: dict[int, list[tuple[float, int, int, int]]] = {}
         self._later_keys: list[int] = []
         self._per_hour = max(n_people, 1) / _BUCKET_PERSON_HOURS  # buckets per clock hour
-        # patience deadlines: time, order (from the events' sequence), stage, artifact, wait
+        # patience deadlines: time, order (from the events' sequence), stage, artifact, wait; in
+        # a calendar as the events are, its later buckets unsorted lists (see the module)
         self._deadlines: list[tuple[float, int, int, Artifact, int]] = []
+        self._deadlines_key = 0
+        self._later_deadlines: dict[int, list[tuple[float, int, int, Artifact, int]]] = {}
+        self._later_deadline_keys: list[int] = []
+        self._deadline_per_hour = max(n_people, 1) / _DEADLINE_BUCKET_PERSON_HOURS
+        self._deadline_count = 0  # deadlines held, live or stale
         self._sweep_deadlines_at = 64  # their number that triggers the next sweep of stale ones
         self._sequence = count()
         self._sources: list[
@@ -383,21 +396,73 @@ class Engine:
             patience = self.patience_hours(stage, artifact)
             if patience < math.inf:
                 artifact.waits += 1
-                deadlines = self._deadlines
-                if len(deadlines) > self._sweep_deadlines_at:
+                if self._deadline_count > self._sweep_deadlines_at:
                     self._forget_stale_deadlines()
-                heapq.heappush(
-                    deadlines,
-                    (time + patience, next(self._sequence), stage, artifact, artifact.waits),
+                self._push_deadline(
+                    (time + patience, next(self._sequence), stage, artifact, artifact.waits)
                 )
+
+    def _push_deadline(self, deadline: tuple[float, int, int, Artifact, int]) -> None:
+        """Put a patience deadline in its bucket (a later bucket: appended, unsorted)."""
+        self._deadline_count += 1
+        key = int(deadline[0] * self._deadline_per_hour)
+        if key == self._deadlines_key:
+            heapq.heappush(self._deadlines, deadline)
+        elif key > self._deadlines_key:
+            bucket = self._later_deadlines.get(key)
+            if bucket is None:
+                self._later_deadlines[key] = [deadline]
+                heapq.heappush(self._later_deadline_keys, key)
+            else:
+                bucket.append(deadline)
+        else:  # earlier than the earliest bucket: it becomes the earliest
+            deadlines = self._deadlines  # in place: `run_until` holds the list
+            if deadlines:
+                self._later_deadlines[self._deadlines_key] = deadlines[:]
+                heapq.heappush(self._later_deadline_keys, self._deadlines_key)
+            deadlines[:] = [deadline]
+            self._deadlines_key = key
+
+    @staticmethod
+    def _live(deadlines: list) -> list:
+        """The deadlines of artifacts still waiting in that queue, on that visit."""
+        return [d for d in deadlines if d[3].waiting_at == d[2] and d[3].waits == d[4]]
+
+    def _next_deadline_bucket(self) -> bool:
+        """The earliest bucket of deadlines is empty: the next with a live one becomes it.
+
+        Returns:
+            False when no deadline is left.
+        """
+        keys, later, deadlines = self._later_deadline_keys, self._later_deadlines, self._deadlines
+        while keys:
+            key = heapq.heappop(keys)
+            bucket = later.pop(key)
+            live = self._live(bucket)
+            self._deadline_count -= len(bucket) - len(live)
+            if live:
+                heapq.heapify(live)
+                deadlines[:] = live
+                self._deadlines_key = key
+                return True
+        return False
 
     def _forget_stale_deadlines(self) -> None:
         """Drop, in one pass, the deadlines of artifacts no longer waiting in that queue."""
         deadlines = self._deadlines  # in place: `run_until` holds the list
-        deadlines[:] = [d for d in deadlines if d[3].waiting_at == d[2] and d[3].waits == d[4]]
+        deadlines[:] = self._live(deadlines)
         heapq.heapify(deadlines)
-        # next sweep once the heap has doubled: amortised, each deadline is visited O(1) times
-        self._sweep_deadlines_at = 2 * len(deadlines) + 64
+        later = self._later_deadlines
+        for key in list(later):
+            live = self._live(later[key])
+            if live:
+                later[key] = live
+            else:
+                del later[key]
+        self._later_deadline_keys[:] = sorted(later)
+        self._deadline_count = len(deadlines) + sum(map(len, later.values()))
+        # next sweep once they have doubled: amortised, each deadline is visited O(1) times
+        self._sweep_deadlines_at = 2 * self._deadline_count + 64
 
     def _next_waiting(self, stage: int) -> Artifact:
         """Take the queue's oldest artifact still waiting (abandoned ones are passed over)."""
@@ -460,9 +525,13 @@ class Engine:
         record_visits, pausing = self.record_visits, self._pausing
         abandon, deadlines = self._abandon, self._deadlines
         push_event, next_bucket = self._push_event, self._next_bucket
+        later_deadlines, next_deadlines = self._later_deadline_keys, self._next_deadline_bucket
         while (events or next_bucket()) and events[0][0] <= end:
-            if deadlines and deadlines[0] < events[0]:  # (time, order): never ties
+            head = events[0]
+            if (deadlines or (later_deadlines and next_deadlines())) and deadlines[0] < head:
+                # (time, order): never ties
                 time, _, stage, artifact, waits = pop(deadlines)
+                self._deadline_count -= 1
                 abandon(stage, artifact, waits, time)
                 continue
             time, _, code, target = pop(events)
@@ -512,8 +581,9 @@ class Engine:
                 push_event((time + exponential() * mean_gap, next(sequence), _SOURCE, target))
                 self.created += 1
                 arrive(stage, make(time), time)
-        while deadlines and deadlines[0][0] <= end:  # after the last event of the period
-            time, _, stage, artifact, waits = pop(deadlines)
+        while (deadlines or (later_deadlines and next_deadlines())) and deadlines[0][0] <= end:
+            time, _, stage, artifact, waits = pop(deadlines)  # after the period's last event
+            self._deadline_count -= 1
             abandon(stage, artifact, waits, time)
         self.now = end
         self._settle_pauses(end)
