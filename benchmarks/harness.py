@@ -225,6 +225,12 @@ class Budget:
         """Whether something predicted to take `seconds` ends before the deadline."""
         return seconds <= self.remaining()
 
+    def at_least(self, seconds: float) -> Budget:
+        """This budget, or one of `seconds` from now if that ends later (a section's floor)."""
+        if self.deadline is None or self.remaining() >= seconds:
+            return self
+        return Budget(seconds)
+
 
 def repeat(measure: Callable[[int], float], reps: int, budget: Budget, min_reps: int = 1) -> int:
     """Call `measure(rep)` `reps` times, or fewer if the next call would overrun `budget`.

@@ -15,10 +15,15 @@ Behaviour enters through hooks: one pair per person (the person's agent) and one
   has just joined before its owner abandons it (`inf`: forever); `on_abandon(artifact, stage,
   time)` is called when that happens. Abandoned work counts as `dropped`.
 
-Patience deadlines are kept apart from the events, in a heap of their own: most artifacts are
-served long before their owner's patience runs out, and the stale deadlines are dropped in
-bulk when they outnumber the live ones, instead of being popped one by one from the event
-heap. Deadlines and events are still taken in one order (time, then the order they were set).
+Events and patience deadlines are each kept in a calendar of time buckets whose width
+narrows as the headcount grows, so that a bucket holds about as many entries at any size and
+setting or taking one costs the same (one heap of everything deepens with the people and
+misses the CPU caches more). Only the earliest bucket is a heap; the buckets follow time, so
+entries are taken in exactly the order one heap would give: time, then the order they were
+set. Deadlines are kept apart from the events: most artifacts are served long before their
+owner's patience runs out, so later buckets of deadlines are plain lists, and the stale ones
+are dropped in bulk (when a bucket becomes the earliest, or when they outnumber the live
+ones) instead of being popped one by one. Deadlines and events are taken in one order.
 
 With exponential service, Poisson arrivals and shifts covering the whole clock, this is an
 exact open queueing network, which is how `sim.validation` checks it against theory.
@@ -28,12 +33,18 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
 from itertools import count
 
 _COMPLETE = 1
 _SOURCE = 2
+# A bucket of the calendars spans this many person-hours divided by the headcount: the buckets
+# narrow as the organisation grows, so each holds about as many entries whatever the size (a
+# few dozen events; some hundreds of deadlines, most of them stale by their time).
+_BUCKET_PERSON_HOURS = 64.0
+_DEADLINE_BUCKET_PERSON_HOURS = 2048.0
 
 
 class Artifact:
@@ -156,9 +167,25 @@ class Engine:
         self.record_visits = record_visits
         self.patience_hours = patience_hours
         self.on_abandon = on_abandon
-        self._events: list[tuple[float, int, int, int]] = []  # time, order, code, target
-        # patience deadlines: time, order (from the events' sequence), stage, artifact, wait
+        # the event calendar: events (time, order, code, target) in buckets of clock time, so
+        # that pushing and popping one costs the same at any headcount (one heap of every
+        # event grows with the people: its depth, and its misses of the CPU caches). `_events`
+        # is the earliest bucket, a heap; later buckets wait in `_later` by their number, and
+        # their numbers in the heap `_later_keys`. Buckets follow time, so the events are
+        # taken in exactly the order of one heap: (time, order).
+        self._events: list[tuple[float, int, int, int]] = []
+        self._events_key = 0  # the bucket number of `_events` (no later bucket is earlier)
+        self._later: dict[int, list[tuple[float, int, int, int]]] = {}
+        self._later_keys: list[int] = []
+        self._per_hour = max(n_people, 1) / _BUCKET_PERSON_HOURS  # buckets per clock hour
+        # patience deadlines: time, order (from the events' sequence), stage, artifact, wait; in
+        # a calendar as the events are, its later buckets unsorted lists (see the module)
         self._deadlines: list[tuple[float, int, int, Artifact, int]] = []
+        self._deadlines_key = 0
+        self._later_deadlines: dict[int, list[tuple[float, int, int, Artifact, int]]] = {}
+        self._later_deadline_keys: list[int] = []
+        self._deadline_per_hour = max(n_people, 1) / _DEADLINE_BUCKET_PERSON_HOURS
+        self._deadline_count = 0  # deadlines held, live or stale
         self._sweep_deadlines_at = 64  # their number that triggers the next sweep of stale ones
         self._sequence = count()
         self._sources: list[
@@ -166,10 +193,12 @@ class Engine:
         ] = []
         # people
         self.holding: list[Artifact | None] = [None] * n_people
-        self.remaining = [0.0] * n_people
-        self.segment_start = [0.0] * n_people
-        self.shift_end = [0.0] * n_people
-        self.busy_hours = [0.0] * n_people
+        # per person, hours as machine doubles side by side (the same values as Python floats):
+        # one read touches one place in memory, not a list's slot and then a float object
+        self.remaining = array("d", [0.0]) * n_people
+        self.segment_start = array("d", [0.0]) * n_people
+        self.shift_end = array("d", [0.0]) * n_people
+        self.busy_hours = array("d", [0.0]) * n_people
         self._pausing: list[int] = []  # people whose work runs past the end of their shift
         # stages
         self.queues: list[deque[Artifact]] = [deque() for _ in range(n_stages)]
@@ -196,6 +225,35 @@ class Engine:
         self.dropped = 0
 
     # ------------------------------------------------------------------ scheduling
+    def _push_event(self, event: tuple[float, int, int, int]) -> None:
+        """Put an event in its bucket of the calendar."""
+        key = int(event[0] * self._per_hour)
+        if key == self._events_key:
+            heapq.heappush(self._events, event)
+        elif key > self._events_key:
+            bucket = self._later.get(key)
+            if bucket is None:
+                self._later[key] = [event]
+                heapq.heappush(self._later_keys, key)
+            else:
+                heapq.heappush(bucket, event)
+        else:  # earlier than the earliest bucket: it becomes the earliest
+            events = self._events  # in place: `run_until` holds the list
+            if events:
+                self._later[self._events_key] = events[:]
+                heapq.heappush(self._later_keys, self._events_key)
+            events[:] = [event]
+            self._events_key = key
+
+    def _next_bucket(self) -> bool:
+        """The earliest bucket is empty: make the next one the earliest (False: none left)."""
+        if not self._later_keys:
+            return False
+        key = heapq.heappop(self._later_keys)
+        self._events[:] = self._later.pop(key)
+        self._events_key = key
+        return True
+
     def add_poisson_source(
         self,
         stage: int,
@@ -216,7 +274,7 @@ class Engine:
         index = len(self._sources)
         self._sources.append((stage, 1.0 / rate_per_hour, make, exponential))
         gap = exponential() / rate_per_hour
-        heapq.heappush(self._events, (self.now + gap, next(self._sequence), _SOURCE, index))
+        self._push_event((self.now + gap, next(self._sequence), _SOURCE, index))
 
     def admit(self, stage: int, artifact: Artifact, time: float) -> None:
         """Let a newly created artifact enter `stage` now (the clock must be at `time`)."""
@@ -273,7 +331,7 @@ class Engine:
     def _schedule_work(self, person: int, time: float) -> None:
         end = time + self.remaining[person]
         if end <= self.shift_end[person]:
-            heapq.heappush(self._events, (end, next(self._sequence), _COMPLETE, person))
+            self._push_event((end, next(self._sequence), _COMPLETE, person))
         else:
             self._pausing.append(person)
 
@@ -324,9 +382,7 @@ class Engine:
                     self.remaining[person] = work
                     self.segment_start[person] = time
                     if time + work <= shift_end[person]:
-                        heapq.heappush(
-                            self._events, (time + work, next(self._sequence), _COMPLETE, person)
-                        )
+                        self._push_event((time + work, next(self._sequence), _COMPLETE, person))
                     else:
                         self._pausing.append(person)
                     return
@@ -340,21 +396,73 @@ class Engine:
             patience = self.patience_hours(stage, artifact)
             if patience < math.inf:
                 artifact.waits += 1
-                deadlines = self._deadlines
-                if len(deadlines) > self._sweep_deadlines_at:
+                if self._deadline_count > self._sweep_deadlines_at:
                     self._forget_stale_deadlines()
-                heapq.heappush(
-                    deadlines,
-                    (time + patience, next(self._sequence), stage, artifact, artifact.waits),
+                self._push_deadline(
+                    (time + patience, next(self._sequence), stage, artifact, artifact.waits)
                 )
+
+    def _push_deadline(self, deadline: tuple[float, int, int, Artifact, int]) -> None:
+        """Put a patience deadline in its bucket (a later bucket: appended, unsorted)."""
+        self._deadline_count += 1
+        key = int(deadline[0] * self._deadline_per_hour)
+        if key == self._deadlines_key:
+            heapq.heappush(self._deadlines, deadline)
+        elif key > self._deadlines_key:
+            bucket = self._later_deadlines.get(key)
+            if bucket is None:
+                self._later_deadlines[key] = [deadline]
+                heapq.heappush(self._later_deadline_keys, key)
+            else:
+                bucket.append(deadline)
+        else:  # earlier than the earliest bucket: it becomes the earliest
+            deadlines = self._deadlines  # in place: `run_until` holds the list
+            if deadlines:
+                self._later_deadlines[self._deadlines_key] = deadlines[:]
+                heapq.heappush(self._later_deadline_keys, self._deadlines_key)
+            deadlines[:] = [deadline]
+            self._deadlines_key = key
+
+    @staticmethod
+    def _live(deadlines: list) -> list:
+        """The deadlines of artifacts still waiting in that queue, on that visit."""
+        return [d for d in deadlines if d[3].waiting_at == d[2] and d[3].waits == d[4]]
+
+    def _next_deadline_bucket(self) -> bool:
+        """The earliest bucket of deadlines is empty: the next with a live one becomes it.
+
+        Returns:
+            False when no deadline is left.
+        """
+        keys, later, deadlines = self._later_deadline_keys, self._later_deadlines, self._deadlines
+        while keys:
+            key = heapq.heappop(keys)
+            bucket = later.pop(key)
+            live = self._live(bucket)
+            self._deadline_count -= len(bucket) - len(live)
+            if live:
+                heapq.heapify(live)
+                deadlines[:] = live
+                self._deadlines_key = key
+                return True
+        return False
 
     def _forget_stale_deadlines(self) -> None:
         """Drop, in one pass, the deadlines of artifacts no longer waiting in that queue."""
         deadlines = self._deadlines  # in place: `run_until` holds the list
-        deadlines[:] = [d for d in deadlines if d[3].waiting_at == d[2] and d[3].waits == d[4]]
+        deadlines[:] = self._live(deadlines)
         heapq.heapify(deadlines)
-        # next sweep once the heap has doubled: amortised, each deadline is visited O(1) times
-        self._sweep_deadlines_at = 2 * len(deadlines) + 64
+        later = self._later_deadlines
+        for key in list(later):
+            live = self._live(later[key])
+            if live:
+                later[key] = live
+            else:
+                del later[key]
+        self._later_deadline_keys[:] = sorted(later)
+        self._deadline_count = len(deadlines) + sum(map(len, later.values()))
+        # next sweep once they have doubled: amortised, each deadline is visited O(1) times
+        self._sweep_deadlines_at = 2 * self._deadline_count + 64
 
     def _next_waiting(self, stage: int) -> Artifact:
         """Take the queue's oldest artifact still waiting (abandoned ones are passed over)."""
@@ -406,7 +514,7 @@ class Engine:
         written out inline here rather than split into methods.
         """
         events = self._events
-        pop, push, sequence = heapq.heappop, heapq.heappush, self._sequence
+        pop, sequence = heapq.heappop, self._sequence
         holding, remaining, segment_start = self.holding, self.remaining, self.segment_start
         shift_end, busy_hours, person_stage = self.shift_end, self.busy_hours, self.person_stage
         queues, queue_length, idle = self.queues, self.queue_length, self.idle
@@ -416,9 +524,14 @@ class Engine:
         work_hours, finish, arrive = self.work_hours, self.finish, self.arrive
         record_visits, pausing = self.record_visits, self._pausing
         abandon, deadlines = self._abandon, self._deadlines
-        while events and events[0][0] <= end:
-            if deadlines and deadlines[0] < events[0]:  # (time, order): never ties
+        push_event, next_bucket = self._push_event, self._next_bucket
+        later_deadlines, next_deadlines = self._later_deadline_keys, self._next_deadline_bucket
+        while (events or next_bucket()) and events[0][0] <= end:
+            head = events[0]
+            if (deadlines or (later_deadlines and next_deadlines())) and deadlines[0] < head:
+                # (time, order): never ties
                 time, _, stage, artifact, waits = pop(deadlines)
+                self._deadline_count -= 1
                 abandon(stage, artifact, waits, time)
                 continue
             time, _, code, target = pop(events)
@@ -453,7 +566,7 @@ class Engine:
                     remaining[person] = work
                     segment_start[person] = time
                     if time + work <= shift_end[person]:
-                        push(events, (time + work, next(sequence), _COMPLETE, person))
+                        push_event((time + work, next(sequence), _COMPLETE, person))
                     else:
                         pausing.append(person)
                 else:
@@ -465,11 +578,12 @@ class Engine:
                     self.on_done(artifact, -1, time)
             else:
                 stage, mean_gap, make, exponential = self._sources[target]
-                push(events, (time + exponential() * mean_gap, next(sequence), _SOURCE, target))
+                push_event((time + exponential() * mean_gap, next(sequence), _SOURCE, target))
                 self.created += 1
                 arrive(stage, make(time), time)
-        while deadlines and deadlines[0][0] <= end:  # after the last event of the period
-            time, _, stage, artifact, waits = pop(deadlines)
+        while (deadlines or (later_deadlines and next_deadlines())) and deadlines[0][0] <= end:
+            time, _, stage, artifact, waits = pop(deadlines)  # after the period's last event
+            self._deadline_count -= 1
             abandon(stage, artifact, waits, time)
         self.now = end
         self._settle_pauses(end)

@@ -7,6 +7,8 @@ exhaustion) live here, so an update is one vectorised step instead of a loop ove
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 
@@ -42,7 +44,9 @@ class Staff:
         self.attention_hours = attention_hours
         self.connective_target = connective_target
         self.skill = np.full(n, skill)
-        self.trust = [trust] * n  # read and written per review event: a list is fastest
+        # read and written per review event: machine doubles in a row (`array`), so a read
+        # touches one place in memory whatever the headcount, and numpy reads them at once
+        self.trust = array("d", [trust]) * n
         self.exhaustion = np.full(n, exhaustion)
         self.connective_hours = connective_target.copy()
         self.shift_hours = attention_hours.copy()
@@ -53,13 +57,14 @@ class Staff:
     def start_day(self) -> None:
         """Reset the tallies the event loop writes during a day."""
         n = len(self.stage)
-        self.reviews = [0] * n
-        self.engagement = [0.0] * n  # summed vigilance of the day's reviews
-        self.ai_review_hours = [0.0] * n
+        zeros = array("d", [0.0]) * n  # copied: one array per tally
+        self.reviews = array("q", [0]) * n
+        self.engagement = zeros[:]  # summed vigilance of the day's reviews
+        self.ai_review_hours = zeros[:]
         # the job demands and lost control of `people.exhaustion.job_demands`, and the survey
-        self.checking_hours = [0.0] * n  # checking, fixing or triaging AI-made work
-        self.triage_hours = [0.0] * n  # triaging human-made work (managers)
-        self.framed_hours = [0.0] * n  # drafting with AI, other than checking the draft
+        self.checking_hours = zeros[:]  # checking, fixing or triaging AI-made work
+        self.triage_hours = zeros[:]  # triaging human-made work (managers)
+        self.framed_hours = zeros
 
     def add(
         self,
@@ -91,7 +96,7 @@ class Staff:
         )
         for name, rows in vars(hires).items():
             ours = getattr(self, name)
-            if isinstance(ours, list):
+            if isinstance(ours, list | array):
                 ours.extend(rows)
             else:
                 setattr(self, name, np.concatenate([ours, rows]))
