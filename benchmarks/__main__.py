@@ -10,7 +10,8 @@ slowest one so far still fits; a scaling size is skipped if its predicted time d
 and stopped at the deadline if it overruns. The scaling section has a floor of its own
 (`benchmarks.scaling.SECONDS_AT_LEAST`, 480 s) so that one run of every size, 100,000 people
 included, is measured even when the sections before it used the budget: a full run takes
-longer than the budget by up to that floor. Every such shortfall is listed under "Stated gaps" in the results.
+longer than the budget by up to that floor. Every such shortfall is listed under "Stated
+gaps" in the results.
 """
 
 from __future__ import annotations
