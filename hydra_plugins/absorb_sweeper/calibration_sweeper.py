@@ -16,13 +16,12 @@ postponed annotations (Hydra executes it without registering it in `sys.modules`
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from hydra.plugins.launcher import Launcher
-from hydra.plugins.sweeper import Sweeper
-from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
+
+from hydra_plugins.absorb_sweeper.launching import LaunchingSweeper
 
 log = logging.getLogger(__name__)
 
@@ -62,26 +61,12 @@ ConfigStore.instance().store(
 )
 
 
-class CalibrationSweeper(Sweeper):
+class CalibrationSweeper(LaunchingSweeper):
     """Runs an Optuna study's trials as jobs on the configured launcher."""
 
     def __init__(self, **settings: Any) -> None:
         super().__init__()
         self.settings = OmegaConf.to_container(OmegaConf.create(settings), resolve=True)
-        self.hydra_context: Optional[HydraContext] = None  # noqa: UP045
-        self.config: Optional[DictConfig] = None  # noqa: UP045
-        self.launcher: Optional[Launcher] = None  # noqa: UP045
-
-    def setup(
-        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
-    ) -> None:
-        """Keep the context and instantiate the configured launcher."""
-        from hydra.core.plugins import Plugins
-
-        self.hydra_context, self.config = hydra_context, config
-        self.launcher = Plugins.instance().instantiate_launcher(
-            hydra_context=hydra_context, task_function=task_function, config=config
-        )
 
     def sweep(self, arguments: list[str]) -> Any:
         """Run the missing trials, then the held-out job at the fitted values."""

@@ -18,10 +18,9 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.utils import JobReturn
-from hydra.plugins.launcher import Launcher
-from hydra.plugins.sweeper import Sweeper
-from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
+
+from hydra_plugins.absorb_sweeper.launching import LaunchingSweeper
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ ConfigStore.instance().store(
 )
 
 
-class SALibSweeper(Sweeper):
+class SALibSweeper(LaunchingSweeper):
     """Runs every row of a SALib sample as one job on the configured launcher."""
 
     def __init__(
@@ -82,20 +81,6 @@ class SALibSweeper(Sweeper):
             "seed": int(seed),
         }
         self.max_batch_size = max_batch_size
-        self.hydra_context: HydraContext | None = None
-        self.config: DictConfig | None = None
-        self.launcher: Launcher | None = None
-
-    def setup(
-        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
-    ) -> None:
-        """Keep the context and instantiate the configured launcher."""
-        from hydra.core.plugins import Plugins
-
-        self.hydra_context, self.config = hydra_context, config
-        self.launcher = Plugins.instance().instantiate_launcher(
-            hydra_context=hydra_context, task_function=task_function, config=config
-        )
 
     def sweep(self, arguments: list[str]) -> list[list[JobReturn]]:
         """Sample the design, write it into the sweep folder and launch its jobs.
