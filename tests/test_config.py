@@ -393,7 +393,7 @@ def test_the_configuration_page_lists_every_key_with_its_default_and_rule():
     from sim import config
 
     page = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
-    rows = []
+    rows, keys = [], set()
     for schema, prefix in [
         (RunConfig, ""),
         (config.StageConfig, "org.stages.<stage>."),
@@ -401,6 +401,7 @@ def test_the_configuration_page_lists_every_key_with_its_default_and_rule():
         (config.AiKindConfig, "ai.kinds.<kind>."),
     ]:
         for key, hint, spec in _schema_fields(schema, prefix):
+            keys.add(key)
             if hint not in (int, float, bool, str):
                 continue
             default = spec.default
@@ -412,6 +413,9 @@ def test_the_configuration_page_lists_every_key_with_its_default_and_rule():
             rule = spec.metadata.get("rule", Rule())
             rows.append(f"| `{key}` | {shown} | {_allowed(rule, hint)} |")
     assert [row for row in rows if row not in page] == []
+    table = page.split("## Every key, its default and what it may be")[1].split("\n## ")[0]
+    listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
+    assert [key for key in listed if key not in keys] == []  # and no key the schema lacks
 
 
 # --------------------------------------------------------------------------- the calibration table
