@@ -490,6 +490,12 @@ def gaps(results: dict[str, Any]) -> list[str]:
     return out
 
 
+def _import_seconds(results: dict[str, Any]) -> float | None:
+    """Seconds a fresh interpreter takes to import the model (the seed case section)."""
+    s = results.get("seed_case")
+    return s["import_seconds"]["median"] if s and "import_seconds" in s else None
+
+
 def causes(results: dict[str, Any]) -> list[str]:
     """Why each target that is not met is missed, with the measured figures."""
     out = []
@@ -502,17 +508,40 @@ def causes(results: dict[str, Any]) -> list[str]:
             out.append(
                 f"Scaling ({_num(high / low)}× from 1,000 to 100,000 people). The number of events "
                 "per agent-day does not change with size (every stage keeps its ratios), and the "
-                "profile shows the same calls at every size, each costing more. What grows is the "
-                "working set the event loop touches: at 100,000 people about nine million "
-                "artifacts are made in 60 days and over a hundred thousand wait at the saturated "
-                "brand review, the heap holds an event per busy person (log2 N levels deep), and "
-                "the per-person lists are far larger than the CPU caches; the likely cause is "
-                "that each Python object access misses cache more often (inferred, not measured "
-                "with hardware counters). The cyclic garbage collector is "
-                "already off during a run. Closing the rest would take a structural change "
-                "(an hour-bucketed event calendar, artifact state held in per-stage arrays "
-                "instead of one object per artifact); it was not made."
+                "profile shows the same calls at every size, each costing more. Events and "
+                "patience deadlines are already kept in time buckets sized by headcount, and "
+                "per-person hours and tallies in flat arrays, so no structure's depth grows with "
+                "size. What still grows is the working set: at 100,000 people about nine million "
+                "artifacts are made in 60 days, each a Python object of its own, and over a "
+                "hundred thousand wait at the saturated brand review "
+                f"({_num(rows[100_000]['max_rss_mb']['median'])} MB at 100,000 people against "
+                f"{_num(rows[1000]['max_rss_mb']['median'])} MB at 1,000); "
+                "the likely cause is that each object access misses the CPU caches more often "
+                "(inferred, not measured with hardware counters). The cyclic garbage collector is "
+                "already off during a run. Closing the rest would take artifact state held in "
+                "per-stage arrays instead of one object per artifact, a rewrite of the engine; "
+                "it was not made."
             )
+    s = results.get("seed_case")
+    if s and (s["simulate_seconds"]["median"] > 8.0 or max(s["max_rss_mb"]["values"]) > 300.0):
+        cpu = s["simulate_cpu_seconds"]["median"]
+        made = s["artifacts_created"]
+        rows = (s.get("profile") or {}).get("self", [])
+        patience = ("_push_deadline", "_live", "_forget_stale_deadlines", "patience_hours")
+        share = sum(r["self_share"] for r in rows if r["function"].endswith(patience))
+        out.append(
+            f"Seed case ({_num(cpu)} s of CPU in simulate()). The run makes {made:,} artifacts, "
+            f"{_num(1e6 * cpu / made)} µs of CPU each over all their events. When the 8 s target "
+            "was set (commit f7aede0) the run made 912,438 artifacts in 7.86 s of CPU, 8.6 µs "
+            "each: the volume is nearly the same, the cost per artifact has doubled since, as "
+            "coping (patience, bypass, sampling, governance) and the people and market "
+            "mechanisms each added work to every artifact. In the profile below the patience "
+            "deadlines alone (`_push_deadline`, `_live`, `_forget_stale_deadlines`, "
+            f"`patience_hours`) take {_pct(share)} of the run by own time; the rest is spread "
+            "over the per-event work of drafting, review and hand-off. Halving it would take "
+            "the rewrite that scaling needs too (artifact state in arrays, events handled per "
+            "stage in batches); it was not made."
+        )
     w = results.get("sweep")
     if w and w["batched_overhead_share"] > 0.10:
         per = w["simulate_seconds_per_run"]["median"]
@@ -521,10 +550,19 @@ def causes(results: dict[str, Any]) -> list[str]:
             f"job per worker). A run of the default organisation simulates in {_num(per)} s, so "
             f"{w['runs']} runs are only {_num(w['simulate_seconds_total'] / w['workers'])} s of "
             "simulation per worker, against fixed costs that do not shrink with the sweep: the "
-            "interpreter and imports (mesa, pandas, Hydra) in the main process and again in each "
-            "freshly spawned joblib worker, Hydra's composition of every job (in the main process "
-            "and in the worker), and the command line's validation of every swept value "
-            f"({_num(w['preflight_seconds'])} s). One job running all {w['runs']} replications "
+            "interpreter and imports (mesa, pandas, scipy, Hydra) in the main process and again "
+            "in each freshly spawned joblib worker"
+            + (
+                f" (importing the model takes {_num(imports)} s in a fresh interpreter, section 2)"
+                if (imports := _import_seconds(results)) is not None
+                else ""
+            )
+            + ", Hydra's set-up of the sweep and of every job, and the command line's validation "
+            f"of every swept value ({_num(w['preflight_seconds'])} s). Hydra's joblib launcher "
+            "always starts fresh loky workers, so their imports cannot be shared with the main "
+            "process; at 10% the whole sweep could spend about "
+            f"{_num(0.1 / 0.9 * w['simulate_seconds_total'] / w['workers'])} s outside "
+            f"simulation. One job running all {w['runs']} replications "
             f"spends {_pct(w['one_job_overhead_share'])} outside simulation but leaves a core "
             "idle. The share falls as sweeps grow: the effect presets run 220 runs in 22 jobs "
             "(docs/experiments.md gives their wall times)."

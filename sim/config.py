@@ -347,7 +347,8 @@ class MarketConfig:
     defect_win_penalty: float = param(0.5, low=0.0, high=1.0)  # assumption
     human_contact_win_weight: float = param(0.3, low=0.0, high=1.0)  # seeds 000-002; size assumed
     deal_value: float = param(50000.0, low=0.0)  # scale only: revenue = wins x deal value
-    asset_reads_per_prospect_per_week: float = param(0.05, low=0.0)  # assumed: ~3 in 4 assets used pre-AI
+    # assumed: set so that about three in four assets are used before AI
+    asset_reads_per_prospect_per_week: float = param(0.05, low=0.0)
     asset_useful_reads: int = param(5, low=0, high=1_000_000)  # assumed, with the reads above
     # Mechanisms of the market and revenue (docs/model.md, "The market"); each has its switch.
     relevance_counted_once: bool = True  # reasoning: relevance is one property of a message

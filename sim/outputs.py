@@ -25,14 +25,17 @@ import subprocess
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import NOT_THE_RUN, plain
-from sim.runner import RunResult
+
+if TYPE_CHECKING:  # the command line checks run folders without loading the model
+    import pandas as pd
+
+    from sim.runner import RunResult
 
 COMPLETE = ("config.yaml", "summary.json", "timeseries.parquet")  # what a committed run holds
 STAGING = ".staging-"
@@ -294,6 +297,8 @@ def tidy_records(
     result: RunResult, folder: Path | None = None, overrides: list[str] | None = None
 ) -> pd.DataFrame:
     """The run's tidy record: one row per replication, the keys first, then the figures."""
+    import pandas as pd
+
     cfg = result.config
     data = plain_config(cfg)
     keys = {
